@@ -1,0 +1,89 @@
+// Hash chain: SHA-256 via OpenSSL's one-shot EVP_Digest, canonical preimage per SPEC §6.
+#include "chain/chain.h"
+
+#include <openssl/evp.h>
+
+#include <array>
+#include <cstdio>
+#include <ctime>
+#include <stdexcept>
+
+namespace webpods::chain {
+
+std::string sha256_hex(std::string_view bytes) {
+    std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+    unsigned int length = 0;
+    if (EVP_Digest(bytes.data(), bytes.size(), digest.data(), &length, EVP_sha256(), nullptr) !=
+        1) {
+        throw std::runtime_error("EVP_Digest(sha256) failed");
+    }
+    static constexpr std::string_view kHexDigits = "0123456789abcdef";
+    std::string hex;
+    hex.reserve(length * 2U);
+    for (unsigned int i = 0; i < length; ++i) {
+        hex.push_back(kHexDigits[digest[i] >> 4U]);
+        hex.push_back(kHexDigits[digest[i] & 0x0fU]);
+    }
+    return hex;
+}
+
+std::string canonical_preimage(const RecordFields& record) {
+    // The content enters as its digest, so the preimage stays small for large bodies and every
+    // other field is text on its own line; none of them may contain '\n' (validation ensures it).
+    std::string preimage = "webpods-record-v1\n";
+    preimage += std::to_string(record.index);
+    preimage += '\n';
+    preimage += record.previous_hash;
+    preimage += '\n';
+    preimage += record.timestamp;
+    preimage += '\n';
+    preimage += record.content_type;
+    preimage += '\n';
+    preimage += record.alias;
+    preimage += '\n';
+    preimage += record.author;
+    preimage += '\n';
+    preimage += sha256_hex(record.content);
+    return preimage;
+}
+
+std::string record_hash(const RecordFields& record) {
+    return "sha256:" + sha256_hex(canonical_preimage(record));
+}
+
+std::string format_timestamp(std::chrono::system_clock::time_point when) {
+    const auto milliseconds =
+        std::chrono::duration_cast<std::chrono::milliseconds>(when.time_since_epoch()).count();
+    const std::time_t seconds = static_cast<std::time_t>(milliseconds / 1000);
+    std::tm utc{};
+    gmtime_r(&seconds, &utc);
+    std::array<char, 32> text{};
+    const std::size_t length = std::strftime(text.data(), text.size(), "%Y-%m-%dT%H:%M:%S", &utc);
+    std::array<char, 8> fraction{};
+    std::snprintf(fraction.data(), fraction.size(), ".%03dZ", static_cast<int>(milliseconds % 1000));
+    return std::string(text.data(), length) + fraction.data();
+}
+
+std::optional<ChainBreak> find_first_break(const std::vector<StoredRecord>& records) {
+    std::string_view expected_previous;
+    std::int64_t expected_index = 0;
+    for (const StoredRecord& record : records) {
+        const RecordFields& fields = record.fields;
+        if (fields.index != expected_index) {
+            return ChainBreak{expected_index, "index " + std::to_string(fields.index) +
+                                                  " found where " +
+                                                  std::to_string(expected_index) + " belongs"};
+        }
+        if (fields.previous_hash != expected_previous) {
+            return ChainBreak{fields.index, "previous_hash does not match the record before"};
+        }
+        if (record_hash(fields) != record.hash) {
+            return ChainBreak{fields.index, "stored hash does not match the record's contents"};
+        }
+        expected_previous = record.hash;
+        ++expected_index;
+    }
+    return std::nullopt;
+}
+
+}  // namespace webpods::chain

@@ -1,0 +1,78 @@
+// Settings of webpods: the JSON config file (SPEC §7), read and checked once at start.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace webpods::config {
+
+// One entry of `oauth.providers`. Either `issuer` is set (OpenID Connect discovery), or all of
+// auth_url, token_url and userinfo_url are (both may be, too); absent URLs are empty. Every URL
+// given starts with http:// or https://.
+struct OAuthProvider {
+    std::string id, client_id, client_secret;
+    std::string issuer;  // OIDC discovery, or empty
+    std::string auth_url, token_url, userinfo_url, email_url, callback_url;  // empty when absent
+    std::string scope, user_id_field = "id", email_field = "email", name_field = "name";
+};
+
+// `database`; when the section is absent, configured is false and the private cluster is used.
+struct Database {
+    bool configured = false;
+    std::string host;
+    int port = 5432;
+    std::string name = "webpods", user = "webpods", password;
+};
+
+// `rateLimits`: requests per identity per clock hour (SPEC §5).
+struct RateLimits {
+    bool enabled = true;
+    std::int64_t writes = 1000, reads = 10000, pod_create = 10, stream_create = 100;
+};
+
+// The whole file, defaults filled in. Built once by parse_config, then only read.
+// public_url has no trailing slash; jwt_secret and session_secret are non-empty; every number is
+// positive; workers is at least 1 (one per core when the file does not say).
+struct Config {
+    std::string domain;
+    std::string public_url;
+    std::int64_t max_payload_size = 10485760;
+    Database database;
+    std::string jwt_secret, session_secret;
+    std::int64_t jwt_expiry = 604800;
+    std::string default_provider;  // empty, or the id of one of providers
+    std::vector<OAuthProvider> providers;
+    RateLimits rate_limits;
+    int workers = 0;
+    int threads_per_worker = 16;
+
+    // The provider with this id, pointing into providers; nullptr when unknown.
+    const OAuthProvider* find_provider(std::string_view id) const;
+};
+
+// A config that cannot be used. The message starts with the dotted key path it is about
+// ("oauth.providers[1].tokenUrl: required without issuer ..."), or with "config:" when it is
+// about the whole file (unreadable, invalid JSON).
+class ConfigError : public std::runtime_error {
+public:
+    using runtime_error::runtime_error;
+};
+
+// The value of an environment variable, nullopt when it is not set.
+using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
+
+// Parses and checks a config. A string value that is exactly "$NAME" is replaced by env(NAME).
+// Throws ConfigError on malformed JSON, an unknown key, a value of the wrong type or out of
+// range, a missing required value or an environment variable that is not set.
+Config parse_config(const std::string& json_text, const EnvLookup& env);
+
+// Reads the file at path and parses it with the process environment. Throws ConfigError, also
+// when the file cannot be read. Not thread-safe (getenv): call it at start, before threads.
+Config load_config_file(const std::string& path);
+
+}  // namespace webpods::config

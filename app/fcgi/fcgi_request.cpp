@@ -1,0 +1,163 @@
+// FastCGI request translation: CGI params to http::Request, http::Response to the wire.
+#include "fcgi/fcgi_request.h"
+
+#include <fcntl.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <charconv>
+#include <string>
+
+#include "http/error.h"
+
+namespace webpods::fcgi {
+
+namespace {
+
+std::string lower_case(std::string text) {
+    std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) {
+        return static_cast<char>(std::tolower(c));
+    });
+    return text;
+}
+
+// "HTTP_X_CONTENT_TYPE" -> "x-content-type".
+std::string header_name(std::string_view cgi_name) {
+    std::string name = lower_case(std::string(cgi_name));
+    std::replace(name.begin(), name.end(), '_', '-');
+    return name;
+}
+
+// Host header without port, lower-cased; "[::1]:80" keeps its brackets.
+std::string host_of(std::string_view host) {
+    const std::size_t bracket = host.rfind(']');
+    const std::size_t colon = host.rfind(':');
+    if (colon != std::string_view::npos && (bracket == std::string_view::npos || colon > bracket)) {
+        host = host.substr(0, colon);
+    }
+    std::string text = lower_case(std::string(host));
+    if (!text.empty() && text.back() == '.') text.pop_back();
+    return text;
+}
+
+}  // namespace
+
+void prepare_listen_socket(int listen_fd) {
+    const int flags = fcntl(listen_fd, F_GETFL, 0);
+    if (flags >= 0) fcntl(listen_fd, F_SETFL, flags | O_NONBLOCK);
+}
+
+FcgiRequest::FcgiRequest(int listen_fd) {
+    FCGX_InitRequest(&request_, listen_fd, 0);
+    epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
+    epoll_event event{};
+    event.events = EPOLLIN | EPOLLEXCLUSIVE;
+    event.data.fd = listen_fd;
+    epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, listen_fd, &event);
+}
+
+FcgiRequest::~FcgiRequest() {
+    if (open_) finish();
+    FCGX_Free(&request_, 1);
+    if (epoll_fd_ >= 0) close(epoll_fd_);
+}
+
+bool FcgiRequest::accept(std::chrono::milliseconds timeout) {
+    // A connection kept open by the web server is read directly; otherwise wait for the listener.
+    if (request_.ipcFd < 0) {
+        epoll_event event{};
+        const int ready = epoll_wait(epoll_fd_, &event, 1, static_cast<int>(timeout.count()));
+        if (ready <= 0) return false;
+    }
+    const int result = FCGX_Accept_r(&request_);
+    if (result < 0) return false;  // another process took it (EAGAIN), or a dropped connection
+    open_ = true;
+    return true;
+}
+
+http::Request FcgiRequest::read(std::size_t max_body_size) {
+    http::Request request;
+    std::string content_length;
+    for (char** param = request_.envp; param != nullptr && *param != nullptr; ++param) {
+        const std::string_view entry(*param);
+        const std::size_t equals = entry.find('=');
+        if (equals == std::string_view::npos) continue;
+        const std::string_view name = entry.substr(0, equals);
+        const std::string_view value = entry.substr(equals + 1);
+        if (name == "REQUEST_METHOD") {
+            request.method = http::parse_method(value);
+        } else if (name == "REQUEST_URI") {
+            const std::size_t question = value.find('?');
+            request.path = std::string(value.substr(0, question));
+            if (question != std::string_view::npos) {
+                request.query_string = std::string(value.substr(question + 1));
+            }
+        } else if (name == "REMOTE_ADDR") {
+            request.remote_addr = std::string(value);
+        } else if (name == "HTTPS") {
+            request.https = value == "on";
+        } else if (name == "CONTENT_TYPE") {
+            request.headers["content-type"] = std::string(value);
+        } else if (name == "CONTENT_LENGTH") {
+            content_length = std::string(value);
+            request.headers["content-length"] = content_length;
+        } else if (name.substr(0, 5) == "HTTP_") {
+            request.headers[header_name(name.substr(5))] = std::string(value);
+        }
+    }
+    request.host = host_of(request.header("host"));
+
+    std::size_t expected = 0;
+    if (!content_length.empty()) {
+        const char* end = content_length.data() + content_length.size();
+        const auto [stopped, error] = std::from_chars(content_length.data(), end, expected);
+        if (error != std::errc() || stopped != end) {
+            throw http::Error(
+                http::ErrorKind::kInvalidInput, "INVALID_INPUT", "Invalid Content-Length");
+        }
+    }
+    if (expected > max_body_size) {
+        throw http::Error(
+            http::ErrorKind::kPayloadTooLarge, "PAYLOAD_TOO_LARGE", "Request body too large");
+    }
+    request.body.resize(expected);
+    std::size_t received = 0;
+    while (received < expected) {
+        const int chunk = FCGX_GetStr(&request.body[received],
+                                      static_cast<int>(expected - received),
+                                      request_.in);
+        if (chunk <= 0) break;
+        received += static_cast<std::size_t>(chunk);
+    }
+    if (received < expected) {
+        throw http::Error(
+            http::ErrorKind::kInvalidInput, "INVALID_INPUT", "Request body ended early");
+    }
+    return request;
+}
+
+void FcgiRequest::write(const http::Response& response) {
+    std::string head = "Status: " + std::to_string(response.status) + " " +
+                       std::string(http::reason_phrase(response.status)) + "\r\n";
+    for (const auto& [name, value] : response.headers) {
+        head += name;
+        head += ": ";
+        head += value;
+        head += "\r\n";
+    }
+    head += "\r\n";
+    FCGX_PutStr(head.data(), static_cast<int>(head.size()), request_.out);
+    if (!response.body.empty()) {
+        FCGX_PutStr(response.body.data(), static_cast<int>(response.body.size()), request_.out);
+    }
+}
+
+void FcgiRequest::finish() {
+    FCGX_Finish_r(&request_);
+    open_ = false;
+}
+
+}  // namespace webpods::fcgi

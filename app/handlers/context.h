@@ -1,0 +1,111 @@
+// What every handler receives: the request, the worker's shared state and a database session.
+#pragma once
+
+#include <soci/session.h>
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include "auth/principal.h"
+#include "config/config.h"
+#include "http/request.h"
+#include "permissions/permissions.h"
+#include "store/database.h"
+#include "store/streams.h"
+
+namespace webpods::handlers {
+
+// A pod's routing table: request path -> target ("stream?query", "stream/alias" or "stream").
+using LinkTable = std::map<std::string, std::string, std::less<>>;
+
+// Per-worker memory of derived data, keyed by the stream id and valid for exactly one record
+// count. Streams are append-only and a deleted stream's id is never reused, so a cached entry
+// whose count equals the head read for this request is current: a grant, a revocation or a new
+// link table is seen by the very next request on every worker. See doc/permissions.md.
+class WorkerCache {
+public:
+    // The allow list folded up to head.record_count; fetch_records(first, end) reads the records
+    // the cache lacks.
+    template <typename FetchRecords>
+    std::shared_ptr<const permissions::AllowList> allow_list(const store::StreamHead& head,
+                                                             FetchRecords fetch_records);
+    // The link table from the latest record of .meta/links.
+    template <typename FetchLatest>
+    std::shared_ptr<const LinkTable> links(const store::StreamHead& head, FetchLatest fetch_latest);
+
+    auth::KnownUsers& known_users() { return known_users_; }
+
+private:
+    template <typename Value>
+    struct Entry {
+        long long record_count = 0;
+        std::shared_ptr<const Value> value;
+    };
+    static constexpr std::size_t kMaxEntries = 10000;
+
+    std::mutex mutex_;
+    std::unordered_map<long long, Entry<permissions::AllowList>> allow_lists_;
+    std::unordered_map<long long, Entry<LinkTable>> links_;
+    auth::KnownUsers known_users_;
+};
+
+struct Worker {
+    const config::Config& config;
+    store::Database& database;
+    WorkerCache& cache;
+};
+
+struct RequestContext {
+    const Worker& worker;
+    const http::Request& request;
+    soci::session& sql;
+    http::QueryParams query;
+};
+
+template <typename FetchRecords>
+std::shared_ptr<const permissions::AllowList> WorkerCache::allow_list(
+    const store::StreamHead& head, FetchRecords fetch_records) {
+    Entry<permissions::AllowList> cached;
+    {
+        const std::lock_guard<std::mutex> lock(mutex_);
+        const auto found = allow_lists_.find(head.id);
+        if (found != allow_lists_.end()) cached = found->second;
+    }
+    if (cached.value && cached.record_count == head.record_count) return cached.value;
+    // Only the records appended since the cached count are read and folded in.
+    auto updated = cached.value && cached.record_count < head.record_count
+                       ? std::make_shared<permissions::AllowList>(*cached.value)
+                       : std::make_shared<permissions::AllowList>();
+    const long long first = cached.value && cached.record_count < head.record_count
+                                ? cached.record_count
+                                : 0;
+    for (const auto& record_json : fetch_records(first, head.record_count)) {
+        updated->apply(record_json);
+    }
+    const std::lock_guard<std::mutex> lock(mutex_);
+    if (allow_lists_.size() >= kMaxEntries) allow_lists_.clear();
+    allow_lists_[head.id] = Entry<permissions::AllowList>{head.record_count, updated};
+    return updated;
+}
+
+template <typename FetchLatest>
+std::shared_ptr<const LinkTable> WorkerCache::links(const store::StreamHead& head,
+                                                    FetchLatest fetch_latest) {
+    {
+        const std::lock_guard<std::mutex> lock(mutex_);
+        const auto found = links_.find(head.id);
+        if (found != links_.end() && found->second.record_count == head.record_count) {
+            return found->second.value;
+        }
+    }
+    auto table = std::make_shared<const LinkTable>(fetch_latest());
+    const std::lock_guard<std::mutex> lock(mutex_);
+    if (links_.size() >= kMaxEntries) links_.clear();
+    links_[head.id] = Entry<LinkTable>{head.record_count, table};
+    return table;
+}
+
+}  // namespace webpods::handlers

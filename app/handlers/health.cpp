@@ -1,0 +1,24 @@
+// Health check: one round trip to PostgreSQL.
+#include "handlers/health.h"
+
+#include "http/error.h"
+#include "store/database.h"
+
+namespace webpods::handlers {
+
+http::Response health(const Worker& worker) {
+    try {
+        store::Database::Lease lease(worker.database);
+        store::ping(lease.sql());
+        return http::Response::json(
+            200,
+            R"({"status":"healthy","database":"connected","version":")" WEBPODS_VERSION R"("})");
+    } catch (const http::Error&) {
+        return http::Response::json(
+            503,
+            R"({"status":"unhealthy","database":"disconnected","version":")" WEBPODS_VERSION
+            R"(","error":{"code":"DATABASE_UNAVAILABLE","message":"Database unavailable"}})");
+    }
+}
+
+}  // namespace webpods::handlers

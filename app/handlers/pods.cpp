@@ -1,0 +1,148 @@
+// Pod handlers: DELETE /, .meta/streams, .meta/owner, .meta/links.
+#include "handlers/pods.h"
+
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+
+#include "handlers/pod_access.h"
+#include "http/error.h"
+#include "http/json.h"
+#include "store/pods.h"
+#include "store/records.h"
+#include "store/streams.h"
+#include "store/users.h"
+
+namespace webpods::handlers {
+
+namespace {
+
+using http::Error;
+using http::ErrorKind;
+
+Error forbidden() { return Error(ErrorKind::kForbidden, "FORBIDDEN", "Access denied"); }
+
+Error invalid_input(const char* message) {
+    return Error(ErrorKind::kInvalidInput, "INVALID_INPUT", message);
+}
+
+// The body as a JSON object, or INVALID_INPUT.
+Poco::JSON::Object::Ptr json_object_body(const std::string& body) {
+    if (!http::is_valid_json(body)) throw invalid_input("Body must be a JSON object");
+    try {
+        Poco::JSON::Parser parser;
+        auto object = parser.parse(body).extract<Poco::JSON::Object::Ptr>();
+        if (object.isNull()) throw invalid_input("Body must be a JSON object");
+        return object;
+    } catch (const Poco::Exception&) {
+        throw invalid_input("Body must be a JSON object");
+    }
+}
+
+}  // namespace
+
+http::Response delete_pod(RequestContext& context, const std::string& pod) {
+    const auth::Principal principal = authenticate_writer(context, pod);
+    const store::PodContext pod_context = require_pod(context, pod, std::string(kOwnerStream));
+    if (!permissions::is_owner(subject_of(principal), pod_context.owner_id)) throw forbidden();
+    store::delete_pod(context.sql, pod_context.pod_id);
+    return http::Response::empty(204);
+}
+
+http::Response list_streams(RequestContext& context, const std::string& pod) {
+    const auto principal = authenticate_reader(context, pod);
+    const permissions::Subject subject = subject_of(principal);
+    store::PodContext pod_context = require_pod(context, pod, std::string(kStreamsListing));
+    std::string streams = "[";
+    for (auto& stream : store::list_streams(context.sql, pod_context.pod_id)) {
+        // Each stream is judged as if it had been requested, allow list included.
+        store::PodContext candidate = pod_context;
+        if (!stream.access_permission.empty() && stream.access_permission.front() == '/') {
+            candidate = require_pod(context, pod, stream.name);
+        } else {
+            candidate.allow_list.reset();
+            candidate.stream = stream;
+        }
+        if (!candidate.stream ||
+            !may(context, subject, permissions::Action::kRead, candidate)) {
+            continue;
+        }
+        if (streams.size() > 1) streams += ',';
+        streams += R"({"stream_id":)" + http::json_quote(stream.name) +
+                   R"(,"access_permission":)" + http::json_quote(stream.access_permission) +
+                   R"(,"creator_id":)" + http::json_quote(stream.creator_id) +
+                   R"(,"created_at":)" + http::json_quote(stream.created_at) + "}";
+    }
+    return http::Response::json(
+        200, R"({"pod":)" + http::json_quote(pod) + R"(,"streams":)" + streams + "]}");
+}
+
+http::Response transfer_owner(RequestContext& context, const std::string& pod) {
+    const auth::Principal principal = authenticate_writer(context, pod);
+    const store::PodContext pod_context = require_pod(context, pod, std::string(kOwnerStream));
+    if (!permissions::is_owner(subject_of(principal), pod_context.owner_id)) throw forbidden();
+    const auto body = json_object_body(context.request.body);
+    if (!body->has("owner") || !body->get("owner").isString()) {
+        throw invalid_input("owner must be a user id");
+    }
+    const auto new_owner =
+        store::find_user_by_id(context.sql, body->getValue<std::string>("owner"));
+    if (!new_owner) throw invalid_input("owner names no user");
+    if (!pod_context.stream) throw Error(ErrorKind::kInternal, "INTERNAL_ERROR", "Internal error",
+                                         "pod without .meta/owner");
+    const std::string record = R"({"owner":)" + http::json_quote(new_owner->id) + "}";
+    store::transfer_pod(context.sql,
+                        pod_context.pod_id,
+                        pod_context.stream->head,
+                        {principal.user_id, principal.auth_id},
+                        new_owner->id,
+                        record);
+    return http::Response::json(201, R"({"success":true})");
+}
+
+http::Response set_links(RequestContext& context, const std::string& pod) {
+    const auth::Principal principal = authenticate_writer(context, pod);
+    store::PodContext pod_context = require_pod(context, pod, std::string(kLinksStream));
+    if (!permissions::is_owner(subject_of(principal), pod_context.owner_id)) throw forbidden();
+    const auto body = json_object_body(context.request.body);
+    for (const auto& [path, target] : *body) {
+        if (!target.isString()) throw invalid_input("Every link target must be a string");
+    }
+    if (!pod_context.stream) {
+        store::insert_stream(context.sql,
+                             pod_context.pod_id,
+                             std::string(kLinksStream),
+                             "private",
+                             principal.user_id);
+        pod_context = require_pod(context, pod, std::string(kLinksStream));
+    }
+    store::append_record(context.sql,
+                         pod_context.stream->head,
+                         {context.request.body, kJsonType, {}, principal.auth_id});
+    return http::Response::json(201, R"({"success":true})");
+}
+
+std::optional<std::string> find_link(RequestContext& context,
+                                     const store::StreamHead& head,
+                                     const std::string& path) {
+    if (head.record_count == 0) return std::nullopt;
+    const auto table = context.worker.cache.links(head, [&context, &head] {
+        LinkTable links;
+        const auto latest = store::find_record_by_index(context.sql, head.id, head.record_count - 1);
+        if (!latest) return links;
+        try {
+            Poco::JSON::Parser parser;
+            const auto object = parser.parse(latest->content).extract<Poco::JSON::Object::Ptr>();
+            for (const auto& [key, target] : *object) {
+                if (target.isString()) links.emplace(key, target.convert<std::string>());
+            }
+        } catch (const Poco::Exception&) {
+            // Validated on write; an unreadable table routes nothing.
+        }
+        return links;
+    });
+    const auto found = table->find(path);
+    if (found == table->end()) return std::nullopt;
+    return found->second;
+}
+
+}  // namespace webpods::handlers

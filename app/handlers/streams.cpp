@@ -1,0 +1,275 @@
+// Stream handlers: the write path of a record starts at write_record.
+#include "handlers/streams.h"
+
+#include <algorithm>
+
+#include "handlers/pod_access.h"
+#include "handlers/pods.h"
+#include "handlers/record_view.h"
+#include "http/error.h"
+#include "http/json.h"
+#include "routing/ids.h"
+#include "store/records.h"
+#include "store/streams.h"
+
+namespace webpods::handlers {
+
+namespace {
+
+using http::Error;
+using http::ErrorKind;
+
+constexpr long long kDefaultListLimit = 100;
+constexpr long long kMaxListLimit = 1000;
+constexpr std::size_t kMaxContentType = 255;
+
+Error not_found(const char* code, const char* message) {
+    return Error(ErrorKind::kNotFound, code, message);
+}
+
+Error forbidden() { return Error(ErrorKind::kForbidden, "FORBIDDEN", "Access denied"); }
+
+// X-Content-Type, else Content-Type without parameters, else text/plain; form encoding is what
+// `curl -d` sends for plain text, so it counts as text/plain.
+std::string content_type_of(const http::Request& request) {
+    std::string type(request.header("x-content-type"));
+    if (type.empty()) {
+        const std::string_view header = request.header("content-type");
+        type = std::string(header.substr(0, header.find(';')));
+    }
+    const auto not_space = [](char c) { return c != ' ' && c != '\t'; };
+    type.erase(type.begin(), std::find_if(type.begin(), type.end(), not_space));
+    type.erase(std::find_if(type.rbegin(), type.rend(), not_space).base(), type.end());
+    if (type.empty() || type == "application/x-www-form-urlencoded") return "text/plain";
+    const bool printable = std::all_of(
+        type.begin(), type.end(), [](char c) { return c >= 0x20 && c < 0x7f; });
+    if (!printable || type.size() > kMaxContentType) {
+        throw Error(ErrorKind::kInvalidInput, "INVALID_INPUT", "Invalid content type");
+    }
+    return type;
+}
+
+// SPEC §2: access is honoured only when this write creates the stream.
+std::string access_of(const http::QueryParams& query) {
+    const auto found = query.find("access");
+    if (found == query.end() || found->second.empty()) return "public";
+    const std::string& access = found->second;
+    if (access == "public" || access == "private") return access;
+    if (access.size() > 1 && access.front() == '/' &&
+        routing::is_valid_stream_id(std::string_view(access).substr(1))) {
+        return access;
+    }
+    throw Error(ErrorKind::kInvalidInput,
+                "INVALID_INPUT",
+                "access must be public, private or /{stream}");
+}
+
+long long index_from_end(long long index, long long count) {
+    return index < 0 ? count + index : index;
+}
+
+http::Response record_by_index(RequestContext& context,
+                               const store::Stream& stream,
+                               long long requested) {
+    const long long index = index_from_end(requested, stream.head.record_count);
+    if (index < 0 || index >= stream.head.record_count) {
+        throw not_found("RECORD_NOT_FOUND", "Record not found");
+    }
+    auto record = store::find_record_by_index(context.sql, stream.head.id, index);
+    if (!record) throw not_found("RECORD_NOT_FOUND", "Record not found");
+    return raw_record_response(context.request,
+                               std::move(*record),
+                               requested >= 0 ? Caching::kImmutable : Caching::kRevalidate);
+}
+
+std::string records_array(const std::vector<store::Record>& records) {
+    std::string json = "[";
+    for (const auto& record : records) {
+        if (json.size() > 1) json += ',';
+        json += record_json(record);
+    }
+    return json + "]";
+}
+
+http::Response record_range(RequestContext& context,
+                            const store::Stream& stream,
+                            long long first,
+                            long long end) {
+    const long long count = stream.head.record_count;
+    const auto clamp = [count](long long bound) {
+        return std::clamp(index_from_end(bound, count), 0LL, count);
+    };
+    first = clamp(first);
+    end = clamp(end);
+    if (first > end) {
+        throw Error(ErrorKind::kInvalidInput, "INVALID_RANGE", "Range start is after its end");
+    }
+    const auto records = store::list_records(context.sql, stream.head.id, first, end);
+    return http::Response::json(200,
+                                R"({"records":)" + records_array(records) +
+                                    R"(,"range":{"start":)" + std::to_string(first) +
+                                    R"(,"end":)" + std::to_string(end) + R"(},"total":)" +
+                                    std::to_string(records.size()) + "}");
+}
+
+long long positive_limit(const http::QueryParams& query) {
+    const auto found = query.find("limit");
+    if (found == query.end()) return kDefaultListLimit;
+    const auto limit = routing::parse_integer(found->second);
+    if (!limit || *limit <= 0) {
+        throw Error(ErrorKind::kInvalidInput, "INVALID_INPUT", "limit must be a positive integer");
+    }
+    return std::min<long long>(*limit, kMaxListLimit);
+}
+
+http::Response record_list(RequestContext& context, const store::Stream& stream) {
+    const long long count = stream.head.record_count;
+    const long long limit = positive_limit(context.query);
+    long long first = 0;
+    const auto after = context.query.find("after");
+    if (after != context.query.end()) {
+        const auto value = routing::parse_integer(after->second);
+        if (!value) {
+            throw Error(ErrorKind::kInvalidInput, "INVALID_INPUT", "after must be an integer");
+        }
+        first = *value < 0 ? std::max(0LL, count + *value) : std::min(*value, count - 1) + 1;
+    }
+    first = std::min(first, count);
+    const long long end = std::min(count, first + limit);
+    const auto records = store::list_records(context.sql, stream.head.id, first, end);
+    const std::string next_index =
+        records.empty() ? "null" : std::to_string(records.back().index);
+    return http::Response::json(200,
+                                R"({"records":)" + records_array(records) + R"(,"total":)" +
+                                    std::to_string(count) + R"(,"has_more":)" +
+                                    (end < count ? "true" : "false") + R"(,"next_index":)" +
+                                    next_index + "}");
+}
+
+http::Response read_stream(RequestContext& context, const store::Stream& stream) {
+    const auto index_parameter = context.query.find("i");
+    if (index_parameter == context.query.end()) return record_list(context, stream);
+    const auto index = routing::parse_index_query(index_parameter->second);
+    if (!index) {
+        throw Error(ErrorKind::kInvalidInput, "INVALID_INDEX", "i must be N or A:B");
+    }
+    if (index->end) return record_range(context, stream, index->first, *index->end);
+    return record_by_index(context, stream, index->first);
+}
+
+void require_read(RequestContext& context,
+                  const std::optional<auth::Principal>& principal,
+                  const store::PodContext& pod) {
+    if (!may(context, subject_of(principal), permissions::Action::kRead, pod)) throw forbidden();
+}
+
+// Reads `path` as a stream, or as stream/alias (with the integer fallback) when no stream has
+// that name; `whole` is the pod context loaded for `path`.
+http::Response read_stream_or_alias(RequestContext& context,
+                                    const std::optional<auth::Principal>& principal,
+                                    const std::string& pod,
+                                    const std::string& path,
+                                    store::PodContext whole) {
+    const std::size_t last_slash = path.rfind('/');
+    const bool has_index = context.query.count("i") > 0;
+    if (whole.stream || has_index || last_slash == std::string::npos) {
+        if (!whole.stream) throw not_found("STREAM_NOT_FOUND", "Stream not found");
+        require_read(context, principal, whole);
+        return read_stream(context, *whole.stream);
+    }
+    // Not a stream: the last segment names a record of the stream before it.
+    const store::PodContext parent = require_pod(context, pod, path.substr(0, last_slash));
+    if (!parent.stream) throw not_found("STREAM_NOT_FOUND", "Stream not found");
+    require_read(context, principal, parent);
+    const std::string alias = path.substr(last_slash + 1);
+    if (routing::is_valid_alias(alias)) {
+        auto record = store::find_record_by_alias(context.sql, parent.stream->head.id, alias);
+        if (record) {
+            return raw_record_response(context.request, std::move(*record), Caching::kImmutable);
+        }
+    }
+    const auto index = routing::parse_integer(alias);
+    if (!index) throw not_found("RECORD_NOT_FOUND", "Record not found");
+    return record_by_index(context, *parent.stream, *index);
+}
+
+}  // namespace
+
+http::Response write_record(RequestContext& context,
+                            const std::string& pod,
+                            const std::string& stream_id) {
+    const auth::Principal writer = authenticate_writer(context, pod);
+    if (is_system_stream(stream_id)) throw forbidden();  // .meta/owner and .meta/links have
+                                                         // their own handlers
+    const auto alias_parameter = context.query.find("alias");
+    const std::string alias =
+        alias_parameter == context.query.end() ? std::string{} : alias_parameter->second;
+    if (!alias.empty() && !routing::is_valid_alias(alias)) {
+        throw Error(ErrorKind::kInvalidInput, "INVALID_ALIAS", "Invalid alias");
+    }
+    const std::string content_type = content_type_of(context.request);
+    const std::string& body = context.request.body;
+    if (is_json_type(content_type) && !http::is_valid_json(body)) {
+        throw Error(ErrorKind::kInvalidInput, "INVALID_INPUT", "Body is not valid JSON");
+    }
+    const std::string access = access_of(context.query);
+
+    auto loaded = store::load_pod_context(context.sql, pod, stream_id);
+    store::PodContext pod_context =
+        loaded ? std::move(*loaded) : create_pod(context, pod, stream_id, writer);
+    const permissions::Subject subject = subject_of(writer);
+    if (!pod_context.stream) {
+        if (!permissions::is_owner(subject, pod_context.owner_id)) throw forbidden();
+        store::insert_stream(context.sql, pod_context.pod_id, stream_id, access, writer.user_id);
+        pod_context = require_pod(context, pod, stream_id);  // whoever created it, it exists now
+        if (!pod_context.stream) throw not_found("STREAM_NOT_FOUND", "Stream not found");
+    }
+    if (!may(context, subject, permissions::Action::kWrite, pod_context)) throw forbidden();
+
+    const store::Record record = store::append_record(
+        context.sql, pod_context.stream->head, {body, content_type, alias, writer.auth_id});
+    return http::Response::json(201, record_json(record));
+}
+
+http::Response read_path(RequestContext& context, const std::string& pod, const std::string& path) {
+    const auto principal = authenticate_reader(context, pod);
+    const std::string stream_id = path.substr(1);
+    store::PodContext whole = require_pod(context, pod, stream_id);
+    // The pod's routing table comes first: it is how a pod serves a website.
+    if (whole.links) {
+        if (auto target = find_link(context, *whole.links, path)) {
+            const std::size_t question = target->find('?');
+            std::string target_path = target->substr(0, question);
+            if (target_path.empty() || target_path.front() != '/') target_path.insert(0, "/");
+            context.query = http::parse_query(
+                question == std::string::npos ? std::string_view{}
+                                              : std::string_view(*target).substr(question + 1));
+            if (!routing::is_valid_stream_id(std::string_view(target_path).substr(1))) {
+                throw not_found("NOT_FOUND", "Link target is not a stream");
+            }
+            return read_stream_or_alias(context, principal, pod, target_path.substr(1),
+                                        target_path == path ? std::move(whole)
+                                                            : require_pod(context, pod,
+                                                                          target_path.substr(1)));
+        }
+    }
+    if (stream_id.empty()) throw not_found("NOT_FOUND", "Not found");
+    return read_stream_or_alias(context, principal, pod, stream_id, std::move(whole));
+}
+
+http::Response delete_stream(RequestContext& context,
+                             const std::string& pod,
+                             const std::string& stream_id) {
+    const auth::Principal principal = authenticate_writer(context, pod);
+    if (is_system_stream(stream_id)) throw forbidden();
+    const store::PodContext pod_context = require_pod(context, pod, stream_id);
+    if (!pod_context.stream) throw not_found("STREAM_NOT_FOUND", "Stream not found");
+    if (!permissions::can_delete_stream(
+            subject_of(principal), pod_context.stream->creator_id, pod_context.owner_id)) {
+        throw forbidden();
+    }
+    store::delete_stream(context.sql, pod_context.stream->head.id);
+    return http::Response::empty(204);
+}
+
+}  // namespace webpods::handlers

@@ -1,0 +1,37 @@
+// An HTTP request as the application sees it, independent of FastCGI.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace webpods::http {
+
+enum class Method { kGet, kHead, kPost, kPut, kPatch, kDelete, kOptions, kOther };
+
+Method parse_method(std::string_view name);
+
+struct Request {
+    Method method = Method::kOther;
+    std::string host;          // Host header, lower-cased, port removed
+    std::string path;          // raw path of REQUEST_URI, never percent-decoded
+    std::string query_string;  // raw text after '?'
+    std::map<std::string, std::string, std::less<>> headers;  // lower-case names: "content-type"
+    std::string remote_addr;
+    bool https = false;
+    std::string body;
+
+    // The header's value, or empty when absent.
+    std::string_view header(std::string_view lower_case_name) const;
+    // The named cookie's value from the Cookie header.
+    std::optional<std::string> cookie(std::string_view name) const;
+};
+
+// Query parameters split on '&' and '=', names and values percent-decoded ('+' is a space).
+// The first occurrence of a name wins. Throws Error(INVALID_INPUT) on a malformed escape.
+using QueryParams = std::map<std::string, std::string, std::less<>>;
+QueryParams parse_query(std::string_view query_string);
+
+}  // namespace webpods::http

@@ -1,0 +1,85 @@
+// Responses: the single place where an error kind becomes an HTTP status.
+#include "http/response.h"
+
+#include "http/json.h"
+
+namespace webpods::http {
+
+int status_of(ErrorKind kind) {
+    switch (kind) {
+        case ErrorKind::kInvalidInput:
+            return 400;
+        case ErrorKind::kUnauthenticated:
+            return 401;
+        case ErrorKind::kForbidden:
+            return 403;
+        case ErrorKind::kNotFound:
+            return 404;
+        case ErrorKind::kMethodNotAllowed:
+            return 405;
+        case ErrorKind::kConflict:
+            return 409;
+        case ErrorKind::kPayloadTooLarge:
+            return 413;
+        case ErrorKind::kRateLimited:
+            return 429;
+        case ErrorKind::kUnavailable:
+            return 503;
+        case ErrorKind::kInternal:
+            return 500;
+    }
+    return 500;
+}
+
+void Response::set_header(std::string name, std::string value) {
+    headers.emplace_back(std::move(name), std::move(value));
+}
+
+Response Response::json(int status, std::string body) {
+    Response response;
+    response.status = status;
+    response.set_header("Content-Type", "application/json");
+    response.body = std::move(body);
+    return response;
+}
+
+Response Response::empty(int status) {
+    Response response;
+    response.status = status;
+    return response;
+}
+
+Response Response::redirect(std::string location) {
+    Response response;
+    response.status = 302;
+    response.set_header("Location", std::move(location));
+    return response;
+}
+
+Response error_response(const Error& error) {
+    return Response::json(status_of(error.kind()),
+                          R"({"error":{"code":)" + json_quote(error.code()) +
+                              R"(,"message":)" + json_quote(error.message()) + "}}");
+}
+
+std::string_view reason_phrase(int status) {
+    switch (status) {
+        case 200: return "OK";
+        case 201: return "Created";
+        case 204: return "No Content";
+        case 302: return "Found";
+        case 304: return "Not Modified";
+        case 400: return "Bad Request";
+        case 401: return "Unauthorized";
+        case 403: return "Forbidden";
+        case 404: return "Not Found";
+        case 405: return "Method Not Allowed";
+        case 409: return "Conflict";
+        case 413: return "Payload Too Large";
+        case 429: return "Too Many Requests";
+        case 503: return "Service Unavailable";
+        default: return status < 500 ? "Client Error" : "Server Error";
+    }
+}
+
+}  // namespace webpods::http

@@ -1,0 +1,79 @@
+// Identifier and index-expression validation.
+#include "routing/ids.h"
+
+#include <charconv>
+
+namespace webpods::routing {
+
+namespace {
+
+bool is_lower_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
+
+bool is_alnum(char c) {
+    return is_lower_alnum(c) || (c >= 'A' && c <= 'Z');
+}
+
+constexpr std::size_t kMaxPodId = 63;
+constexpr std::size_t kMaxStreamId = 256;
+constexpr std::size_t kMaxAlias = 256;
+
+}  // namespace
+
+bool is_valid_pod_id(std::string_view pod_id) {
+    if (pod_id.empty() || pod_id.size() > kMaxPodId) return false;
+    if (!is_lower_alnum(pod_id.front()) || !is_lower_alnum(pod_id.back())) return false;
+    for (const char c : pod_id) {
+        if (!is_lower_alnum(c) && c != '-') return false;
+    }
+    return true;
+}
+
+bool is_valid_stream_id(std::string_view stream_id) {
+    if (stream_id.empty() || stream_id.size() > kMaxStreamId) return false;
+    for (const char c : stream_id) {
+        if (!is_alnum(c) && c != '_' && c != '.' && c != '/' && c != '-') return false;
+    }
+    std::size_t start = 0;
+    while (start <= stream_id.size()) {
+        const std::size_t slash = stream_id.find('/', start);
+        const std::size_t end = slash == std::string_view::npos ? stream_id.size() : slash;
+        const std::string_view segment = stream_id.substr(start, end - start);
+        if (segment.empty() || segment == "." || segment == "..") return false;
+        if (slash == std::string_view::npos) break;
+        start = slash + 1;
+    }
+    return true;
+}
+
+bool is_valid_alias(std::string_view alias) {
+    if (alias.empty() || alias.size() > kMaxAlias) return false;
+    if (alias.front() == '.' || alias.back() == '.') return false;
+    for (const char c : alias) {
+        if (!is_alnum(c) && c != '_' && c != '.' && c != '-') return false;
+    }
+    return true;
+}
+
+std::optional<long long> parse_integer(std::string_view text) {
+    if (text.empty()) return std::nullopt;
+    long long value = 0;
+    const char* end = text.data() + text.size();
+    const auto [stopped, error] = std::from_chars(text.data(), end, value);
+    if (error != std::errc() || stopped != end) return std::nullopt;
+    return value;
+}
+
+std::optional<IndexQuery> parse_index_query(std::string_view text) {
+    const std::size_t colon = text.find(':');
+    if (colon == std::string_view::npos) {
+        const auto index = parse_integer(text);
+        if (!index) return std::nullopt;
+        return IndexQuery{*index, std::nullopt};
+    }
+    const auto first = parse_integer(text.substr(0, colon));
+    const auto end = parse_integer(text.substr(colon + 1));
+    if (!first || !end) return std::nullopt;
+    return IndexQuery{*first, *end};
+}
+
+}  // namespace webpods::routing

@@ -1,0 +1,26 @@
+// The route table: host to main domain or pod, method and path shape to a handler.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "handlers/context.h"
+#include "http/request.h"
+#include "http/response.h"
+
+namespace webpods::routing {
+
+enum class HostKind { kMainDomain, kPod, kInvalidPod, kUnknown };
+
+struct HostRoute {
+    HostKind kind = HostKind::kUnknown;
+    std::string pod;  // for kPod
+};
+
+// SPEC §1: the domain itself, one label under it (valid or not), or anything else.
+HostRoute classify_host(std::string_view host, std::string_view domain);
+
+// Answers one request; throws http::Error for every client mistake.
+http::Response dispatch(const handlers::Worker& worker, const http::Request& request);
+
+}  // namespace webpods::routing

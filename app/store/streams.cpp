@@ -1,0 +1,121 @@
+// pod and stream repository.
+#include "store/streams.h"
+
+#include <soci/soci.h>
+
+#include "store/database.h"
+
+namespace webpods::store {
+
+namespace {
+
+// The allow-list and links heads come along so permission and routing caches can be checked
+// for freshness without another round trip.
+constexpr const char* kLoadPodContext =
+    "SELECT p.id, p.owner_id::text, "
+    "       s.id, s.name, s.access_permission, s.creator_id::text, s.record_count, "
+    "       coalesce(s.last_hash, ''), "
+    "       to_char(s.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), "
+    "       a.id, a.record_count, coalesce(a.last_hash, ''), "
+    "       l.id, l.record_count, coalesce(l.last_hash, '') "
+    "FROM pod p "
+    "LEFT JOIN stream s ON s.pod_id = p.id AND s.name = :stream "
+    "LEFT JOIN stream a ON a.pod_id = p.id AND left(s.access_permission, 1) = '/' "
+    "                  AND a.name = substr(s.access_permission, 2) "
+    "LEFT JOIN stream l ON l.pod_id = p.id AND l.name = '.meta/links' "
+    "WHERE p.name = :pod";
+
+constexpr const char* kStreamColumns =
+    "id, record_count, coalesce(last_hash, ''), name, access_permission, creator_id::text, "
+    "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')";
+
+constexpr const char* kDeleteStream = "DELETE FROM stream WHERE id = :id";
+
+Stream stream_from_row(const soci::row& row) {
+    Stream stream;
+    stream.head.id = row.get<long long>(0);
+    stream.head.record_count = row.get<long long>(1);
+    stream.head.last_hash = row.get<std::string>(2);
+    stream.name = row.get<std::string>(3);
+    stream.access_permission = row.get<std::string>(4);
+    stream.creator_id = row.get<std::string>(5);
+    stream.created_at = row.get<std::string>(6);
+    return stream;
+}
+
+}  // namespace
+
+std::optional<PodContext> load_pod_context(soci::session& sql,
+                                           const std::string& pod_name,
+                                           const std::string& stream_name) {
+    std::optional<PodContext> context;
+    run(sql, [&] {
+        soci::row row;
+        sql << kLoadPodContext, soci::use(stream_name, "stream"), soci::use(pod_name, "pod"),
+            soci::into(row);
+        if (!sql.got_data()) return;
+        PodContext found;
+        found.pod_id = row.get<long long>(0);
+        found.owner_id = row.get<std::string>(1);
+        if (row.get_indicator(2) == soci::i_ok) {
+            Stream stream;
+            stream.head.id = row.get<long long>(2);
+            stream.name = row.get<std::string>(3);
+            stream.access_permission = row.get<std::string>(4);
+            stream.creator_id = row.get<std::string>(5);
+            stream.head.record_count = row.get<long long>(6);
+            stream.head.last_hash = row.get<std::string>(7);
+            stream.created_at = row.get<std::string>(8);
+            found.stream = std::move(stream);
+        }
+        if (row.get_indicator(9) == soci::i_ok) {
+            found.allow_list = StreamHead{
+                row.get<long long>(9), row.get<long long>(10), row.get<std::string>(11)};
+        }
+        if (row.get_indicator(12) == soci::i_ok) {
+            found.links = StreamHead{
+                row.get<long long>(12), row.get<long long>(13), row.get<std::string>(14)};
+        }
+        context = std::move(found);
+    });
+    return context;
+}
+
+std::optional<Stream> insert_stream(soci::session& sql,
+                                    long long pod_id,
+                                    const std::string& name,
+                                    const std::string& access_permission,
+                                    const std::string& creator_id) {
+    std::optional<Stream> stream;
+    run(sql, [&] {
+        soci::row row;
+        sql << std::string("INSERT INTO stream (pod_id, name, access_permission, creator_id) "
+                           "VALUES (:pod_id, :name, :access, CAST(:creator AS uuid)) "
+                           "ON CONFLICT (pod_id, name) DO NOTHING RETURNING ") +
+                   kStreamColumns,
+            soci::use(pod_id, "pod_id"), soci::use(name, "name"),
+            soci::use(access_permission, "access"), soci::use(creator_id, "creator"),
+            soci::into(row);
+        if (sql.got_data()) stream = stream_from_row(row);
+    });
+    return stream;
+}
+
+std::vector<Stream> list_streams(soci::session& sql, long long pod_id) {
+    std::vector<Stream> streams;
+    run(sql, [&] {
+        streams.clear();
+        const soci::rowset<soci::row> rows =
+            (sql.prepare << std::string("SELECT ") + kStreamColumns +
+                                " FROM stream WHERE pod_id = :pod_id ORDER BY name",
+             soci::use(pod_id, "pod_id"));
+        for (const soci::row& row : rows) streams.push_back(stream_from_row(row));
+    });
+    return streams;
+}
+
+void delete_stream(soci::session& sql, long long stream_id) {
+    run(sql, [&] { sql << kDeleteStream, soci::use(stream_id, "id"); });
+}
+
+}  // namespace webpods::store

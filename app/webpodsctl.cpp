@@ -1,0 +1,176 @@
+// webpodsctl: operator commands — migrate, token, verify, users.
+#include <cstdint>
+#include <ctime>
+#include <iostream>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "auth/token.h"
+#include "chain/chain.h"
+#include "config/config.h"
+#include "http/error.h"
+#include "store/database.h"
+#include "store/migrations.h"
+#include "store/records.h"
+#include "store/streams.h"
+#include "store/users.h"
+
+namespace {
+
+using namespace webpods;  // NOLINT(google-build-using-namespace): a small command-line tool
+
+constexpr const char* kUsage =
+    "usage: webpodsctl --config FILE COMMAND\n"
+    "  migrate [--dir sql/migrations]      apply pending schema migrations\n"
+    "  token AUTH_ID [--pod P] [--email E] [--name N]\n"
+    "                                      create the user if missing, print a signed token\n"
+    "  verify POD STREAM                   recompute a stream's hash chain (exit 1 if broken)\n"
+    "  users                               list users\n";
+
+struct Arguments {
+    std::string config_path;
+    std::vector<std::string> positional;
+    std::map<std::string, std::string> options;
+};
+
+Arguments parse_arguments(int argc, char** argv) {
+    Arguments arguments;
+    for (int i = 1; i < argc; ++i) {
+        const std::string argument = argv[i];
+        if (argument.rfind("--", 0) == 0 && i + 1 < argc) {
+            arguments.options[argument.substr(2)] = argv[++i];
+        } else {
+            arguments.positional.push_back(argument);
+        }
+    }
+    arguments.config_path = arguments.options.count("config") > 0 ? arguments.options["config"]
+                                                                  : std::string{};
+    return arguments;
+}
+
+std::string option(const Arguments& arguments, const std::string& name, std::string fallback) {
+    const auto found = arguments.options.find(name);
+    return found == arguments.options.end() ? fallback : found->second;
+}
+
+int migrate(soci::session& sql, const Arguments& arguments) {
+    const auto applied =
+        store::apply_migrations(sql, option(arguments, "dir", "sql/migrations"));
+    for (const auto& name : applied) std::cout << "applied " << name << "\n";
+    std::cout << (applied.empty() ? "schema up to date\n" : "schema migrated\n");
+    return 0;
+}
+
+int token(soci::session& sql, const config::Config& config, const Arguments& arguments) {
+    if (arguments.positional.size() < 2) {
+        std::cerr << kUsage;
+        return 2;
+    }
+    const std::string& auth_id = arguments.positional[1];
+    // auth:{provider}:{id}
+    const std::size_t first = auth_id.find(':');
+    const std::size_t second = auth_id.find(':', first + 1);
+    if (auth_id.rfind("auth:", 0) != 0 || second == std::string::npos || second + 1 == auth_id.size()) {
+        std::cerr << "AUTH_ID must look like auth:{provider}:{id}\n";
+        return 2;
+    }
+    const std::string provider = auth_id.substr(first + 1, second - first - 1);
+    const store::User user = store::upsert_user(
+        sql, auth_id, provider, option(arguments, "email", ""), option(arguments, "name", ""));
+    auth::Claims claims;
+    claims.user_id = user.id;
+    claims.auth_id = user.auth_id;
+    claims.email = user.email;
+    claims.name = user.name;
+    claims.provider = user.provider;
+    const std::string pod = option(arguments, "pod", "");
+    if (!pod.empty()) claims.pod = pod;
+    claims.issued_at = static_cast<std::int64_t>(std::time(nullptr));
+    claims.expires_at = claims.issued_at + config.jwt_expiry;
+    std::cerr << "user " << user.id << " (" << user.auth_id << ")\n";
+    std::cout << auth::sign_token(claims, config.jwt_secret) << "\n";
+    return 0;
+}
+
+int verify(soci::session& sql, const Arguments& arguments) {
+    if (arguments.positional.size() < 3) {
+        std::cerr << kUsage;
+        return 2;
+    }
+    const auto context =
+        store::load_pod_context(sql, arguments.positional[1], arguments.positional[2]);
+    if (!context || !context->stream) {
+        std::cerr << "no such stream\n";
+        return 2;
+    }
+    const auto records =
+        store::list_records(sql, context->stream->head.id, 0, context->stream->head.record_count);
+    std::vector<chain::StoredRecord> stored;
+    stored.reserve(records.size());
+    for (const auto& record : records) {
+        chain::StoredRecord entry;
+        entry.fields.index = record.index;
+        entry.fields.previous_hash = record.previous_hash;
+        entry.fields.timestamp = record.timestamp;
+        entry.fields.content_type = record.content_type;
+        entry.fields.alias = record.alias ? std::string_view(*record.alias) : std::string_view{};
+        entry.fields.author = record.author;
+        entry.fields.content = record.content;
+        entry.hash = record.hash;
+        stored.push_back(entry);
+    }
+    if (const auto broken = chain::find_first_break(stored)) {
+        std::cout << "BROKEN at index " << broken->index << ": " << broken->reason << "\n";
+        return 1;
+    }
+    if (!records.empty() && records.back().hash != context->stream->head.last_hash) {
+        std::cout << "BROKEN: stream head does not match the last record\n";
+        return 1;
+    }
+    std::cout << "OK " << records.size() << " records, head "
+              << (records.empty() ? std::string("(empty)") : records.back().hash) << "\n";
+    return 0;
+}
+
+int list_users(soci::session& sql) {
+    for (const auto& user : store::list_users(sql)) {
+        std::cout << user.id << "\t" << user.auth_id << "\t" << user.email << "\t" << user.name
+                  << "\n";
+    }
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    const Arguments arguments = parse_arguments(argc, argv);
+    if (arguments.positional.empty() || arguments.config_path.empty()) {
+        std::cerr << kUsage;
+        return 2;
+    }
+    config::Config config;
+    try {
+        config = config::load_config_file(arguments.config_path);
+    } catch (const config::ConfigError& error) {
+        std::cerr << "webpodsctl: " << error.what() << "\n";
+        return 2;
+    }
+    try {
+        store::Database database(store::connection_string(config.database), 1);
+        store::Database::Lease lease(database);
+        const std::string& command = arguments.positional[0];
+        if (command == "migrate") return migrate(lease.sql(), arguments);
+        if (command == "token") return token(lease.sql(), config, arguments);
+        if (command == "verify") return verify(lease.sql(), arguments);
+        if (command == "users") return list_users(lease.sql());
+        std::cerr << kUsage;
+        return 2;
+    } catch (const http::Error& error) {
+        std::cerr << "webpodsctl: " << error.message() << ": " << error.detail() << "\n";
+        return 3;
+    } catch (const std::exception& error) {
+        std::cerr << "webpodsctl: " << error.what() << "\n";
+        return 3;
+    }
+}

@@ -1,0 +1,214 @@
+// Supervisor: socket acquisition, fork/reap/restart, reload and drain [nginx master, php-fpm].
+#include "workers/supervisor.h"
+
+#include <fcgiapp.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdlib>
+#include <ctime>
+#include <map>
+#include <string>
+
+#include "config/config.h"
+#include "fcgi/fcgi_request.h"
+#include "workers/log.h"
+#include "workers/worker.h"
+
+namespace webpods::workers {
+
+namespace {
+
+constexpr int kSystemdFirstFd = 3;
+constexpr int kListenBacklog = 1024;
+// A worker that dies sooner than this after its start is restarted only after a pause, so a
+// crash loop does not spin the CPU.
+constexpr std::chrono::seconds kQuickDeath{1};
+
+bool is_listening_socket(int fd) {
+    int listening = 0;
+    socklen_t length = sizeof(listening);
+    return getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &length) == 0 && listening != 0;
+}
+
+// The socket named by --socket, systemd's first socket, or fd 0 as spawn-fcgi passes it.
+int acquire_listen_socket(const std::string& socket_path) {
+    if (!socket_path.empty()) {
+        unlink(socket_path.c_str());
+        const int fd = FCGX_OpenSocket(socket_path.c_str(), kListenBacklog);
+        if (fd >= 0) chmod(socket_path.c_str(), 0660);
+        return fd;
+    }
+    const char* listen_pid = std::getenv("LISTEN_PID");
+    const char* listen_fds = std::getenv("LISTEN_FDS");
+    if (listen_pid != nullptr && listen_fds != nullptr &&
+        std::atol(listen_pid) == static_cast<long>(getpid()) && std::atoi(listen_fds) >= 1) {
+        unsetenv("LISTEN_PID");
+        unsetenv("LISTEN_FDS");
+        unsetenv("LISTEN_FDNAMES");
+        return kSystemdFirstFd;
+    }
+    if (is_listening_socket(STDIN_FILENO)) return STDIN_FILENO;
+    return -1;
+}
+
+// Tells systemd (Type=notify) what state we are in; a no-op outside systemd.
+void notify_systemd(const std::string& state) {
+    const char* socket_path = std::getenv("NOTIFY_SOCKET");
+    if (socket_path == nullptr || socket_path[0] == '\0') return;
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    const std::string path(socket_path);
+    if (path.size() >= sizeof(address.sun_path)) return;
+    path.copy(address.sun_path, path.size());
+    if (address.sun_path[0] == '@') address.sun_path[0] = '\0';  // abstract namespace
+    const int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return;
+    const auto length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + path.size());
+    sendto(fd, state.data(), state.size(), MSG_NOSIGNAL,
+           reinterpret_cast<const sockaddr*>(&address), length);  // NOLINT: C socket API
+    close(fd);
+}
+
+struct WorkerProcess {
+    int generation = 0;
+    std::chrono::steady_clock::time_point started;
+};
+
+class Supervisor {
+public:
+    Supervisor(const SupervisorOptions& options, int listen_fd, int workers)
+        : options_(options), listen_fd_(listen_fd), workers_(workers) {}
+
+    int run() {
+        sigset_t signals;
+        sigemptyset(&signals);
+        for (const int signal_number : {SIGCHLD, SIGTERM, SIGINT, SIGHUP}) {
+            sigaddset(&signals, signal_number);
+        }
+        sigprocmask(SIG_BLOCK, &signals, nullptr);
+        for (int i = 0; i < workers_; ++i) spawn();
+        notify_systemd("READY=1\nSTATUS=serving\nMAINPID=" + std::to_string(getpid()));
+        log_info("supervisor started " + std::to_string(workers_) + " workers");
+
+        while (true) {
+            timespec tick{1, 0};
+            const int received = sigtimedwait(&signals, nullptr, &tick);
+            if (received == SIGTERM || received == SIGINT) break;
+            if (received == SIGHUP) reload();
+            reap();
+            replace_missing();
+        }
+        return drain();
+    }
+
+private:
+    void spawn() {
+        const pid_t pid = fork();
+        if (pid < 0) {
+            log_error("fork failed");
+            return;
+        }
+        if (pid == 0) {
+            sigset_t none;
+            sigemptyset(&none);
+            sigprocmask(SIG_SETMASK, &none, nullptr);
+            _exit(run_worker(options_.config_path, listen_fd_));
+        }
+        children_[pid] = WorkerProcess{generation_, std::chrono::steady_clock::now()};
+    }
+
+    void reload() {
+        try {
+            const config::Config fresh = config::load_config_file(options_.config_path);
+            workers_ = fresh.workers;
+        } catch (const config::ConfigError& error) {
+            log_error(std::string("reload refused, keeping the running workers: ") +
+                      error.what());
+            return;
+        }
+        notify_systemd("RELOADING=1");
+        const int old_generation = generation_++;
+        // New workers accept from the same socket before the old ones stop accepting, so the
+        // queue never goes unserved.
+        for (int i = 0; i < workers_; ++i) spawn();
+        for (const auto& [pid, process] : children_) {
+            if (process.generation == old_generation) kill(pid, SIGTERM);
+        }
+        notify_systemd("READY=1");
+        log_info("reloaded: generation " + std::to_string(generation_));
+    }
+
+    void reap() {
+        int status = 0;
+        pid_t pid = 0;
+        while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+            const auto found = children_.find(pid);
+            if (found == children_.end()) continue;
+            if (found->second.generation == generation_) {
+                log_error("worker " + std::to_string(pid) + " exited (status " +
+                          std::to_string(status) + "); replacing it");
+                last_death_ = std::chrono::steady_clock::now() - found->second.started;
+            }
+            children_.erase(found);
+        }
+    }
+
+    void replace_missing() {
+        int current = 0;
+        for (const auto& entry : children_) current += entry.second.generation == generation_;
+        if (current < workers_ && last_death_ < kQuickDeath) {
+            // Crash loop guard: one pause, then try again.
+            last_death_ = kQuickDeath;
+            return;
+        }
+        for (; current < workers_; ++current) spawn();
+    }
+
+    int drain() {
+        notify_systemd("STOPPING=1");
+        for (const auto& entry : children_) kill(entry.first, SIGTERM);
+        while (!children_.empty()) {
+            int status = 0;
+            const pid_t pid = waitpid(-1, &status, 0);
+            if (pid < 0 && errno != EINTR) break;
+            children_.erase(pid);
+        }
+        log_info("supervisor stopped");
+        return 0;
+    }
+
+    SupervisorOptions options_;
+    int listen_fd_;
+    int workers_;
+    int generation_ = 0;
+    std::chrono::steady_clock::duration last_death_ = kQuickDeath;
+    std::map<pid_t, WorkerProcess> children_;
+};
+
+}  // namespace
+
+int run_supervisor(const SupervisorOptions& options) {
+    int workers = 0;
+    try {
+        workers = config::load_config_file(options.config_path).workers;
+    } catch (const config::ConfigError& error) {
+        log_error(error.what());
+        return 2;
+    }
+    const int listen_fd = acquire_listen_socket(options.socket_path);
+    if (listen_fd < 0) {
+        log_error("no listening socket: pass --socket PATH, or start under systemd or spawn-fcgi");
+        return 2;
+    }
+    fcgi::prepare_listen_socket(listen_fd);
+    return Supervisor(options, listen_fd, workers).run();
+}
+
+}  // namespace webpods::workers

@@ -1,0 +1,103 @@
+// Worker process: accept → handle → finish on each thread; the only catch-all of the service.
+#include "workers/worker.h"
+
+#include <fcgiapp.h>
+#include <signal.h>
+#include <sys/prctl.h>
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+#include <vector>
+
+#include "config/config.h"
+#include "fcgi/fcgi_request.h"
+#include "handlers/context.h"
+#include "http/error.h"
+#include "routing/router.h"
+#include "store/database.h"
+#include "workers/log.h"
+
+namespace webpods::workers {
+
+namespace {
+
+// How often an idle accept thread looks at the stop flag.
+constexpr std::chrono::milliseconds kAcceptPoll{200};
+
+http::Response handle(const handlers::Worker& worker, fcgi::FcgiRequest& slot) {
+    try {
+        const http::Request request =
+            slot.read(static_cast<std::size_t>(worker.config.max_payload_size));
+        http::Response response = routing::dispatch(worker, request);
+        return response;
+    } catch (const http::Error& error) {
+        if (error.kind() == http::ErrorKind::kInternal ||
+            error.kind() == http::ErrorKind::kUnavailable) {
+            log_error(error.code() + ": " + error.detail());
+        }
+        return http::error_response(error);
+    } catch (const std::exception& error) {
+        log_error(std::string("unhandled: ") + error.what());
+    } catch (...) {
+        log_error("unhandled non-standard exception");
+    }
+    return http::error_response(
+        http::Error(http::ErrorKind::kInternal, "INTERNAL_ERROR", "Internal error"));
+}
+
+void serve(const handlers::Worker& worker, int listen_fd, const std::atomic<bool>& stopping) {
+    fcgi::FcgiRequest slot(listen_fd);
+    while (!stopping.load()) {
+        if (!slot.accept(kAcceptPoll)) continue;
+        slot.write(handle(worker, slot));
+        slot.finish();
+    }
+}
+
+}  // namespace
+
+int run_worker(const std::string& config_path, int listen_fd) {
+    // A worker never outlives its supervisor.
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGTERM);
+    sigaddset(&stop_signals, SIGINT);
+    sigaddset(&stop_signals, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);  // threads inherit the mask
+    signal(SIGPIPE, SIG_IGN);
+
+    config::Config config;
+    try {
+        config = config::load_config_file(config_path);
+    } catch (const config::ConfigError& error) {
+        log_error(error.what());
+        return 2;
+    }
+    const auto threads = static_cast<std::size_t>(config.threads_per_worker);
+    store::Database database(store::connection_string(config.database), threads);
+    handlers::WorkerCache cache;
+    const handlers::Worker worker{config, database, cache};
+
+    FCGX_Init();
+    std::atomic<bool> stopping{false};
+    std::vector<std::thread> pool;
+    pool.reserve(threads);
+    for (std::size_t i = 0; i < threads; ++i) {
+        pool.emplace_back(serve, std::cref(worker), listen_fd, std::cref(stopping));
+    }
+    log_info("worker serving with " + std::to_string(threads) + " threads");
+
+    int received = 0;
+    do {
+        sigwait(&stop_signals, &received);
+    } while (received == SIGHUP);  // reloads are the supervisor's business
+    // Drain: threads finish the request in hand, then see the flag within kAcceptPoll.
+    stopping.store(true);
+    for (auto& thread : pool) thread.join();
+    log_info("worker drained");
+    return 0;
+}
+
+}  // namespace webpods::workers
