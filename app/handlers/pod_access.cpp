@@ -44,9 +44,13 @@ auth::Principal authenticate_writer(RequestContext& context, const std::string& 
     return std::move(*principal);
 }
 
+permissions::Subject subject_of(const auth::Principal& principal) {
+    return permissions::Subject{principal.user_id, principal.auth_id};
+}
+
 permissions::Subject subject_of(const std::optional<auth::Principal>& principal) {
     if (!principal) return {};
-    return permissions::Subject{principal->user_id, principal->auth_id};
+    return subject_of(*principal);
 }
 
 bool may(RequestContext& context,

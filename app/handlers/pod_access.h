@@ -27,6 +27,8 @@ std::optional<auth::Principal> authenticate_reader(RequestContext& context, cons
 // no token, POD_MISMATCH when it is not for this pod, and the token errors.
 auth::Principal authenticate_writer(RequestContext& context, const std::string& pod);
 
+// The permission subject of a caller; it views the principal, which must outlive it.
+permissions::Subject subject_of(const auth::Principal& principal);
 permissions::Subject subject_of(const std::optional<auth::Principal>& principal);
 
 // Whether the subject may read or write the context's stream (which must be set); loads the

@@ -1,0 +1,70 @@
+# webpods: `make run` (everything up, in the foreground) and `make test` (what CI runs).
+# Both install missing Debian packages first, so a fresh Debian 12 machine needs nothing else.
+
+HTTP_PORT ?= 8080
+HTTPS_PORT ?= 8443
+CONFIG ?=
+JOBS ?= 2
+PYTHON ?= python3
+
+BUILD := build
+SOURCES := $(shell find app tests/unit -name '*.cpp' -o -name '*.h')
+
+.PHONY: all deps build run token test unit asan tsan integration systemd-check format \
+        format-check lint bench clean
+
+all: build
+
+deps:
+	@tests/stack/deps.sh
+
+# Release build (hardened flags, warnings as errors).
+build: deps
+	@cmake -S . -B $(BUILD)/release -DCMAKE_BUILD_TYPE=Release >/dev/null
+	@cmake --build $(BUILD)/release -j$(JOBS)
+
+run: build
+	@$(PYTHON) tests/stack/stack.py run --http-port $(HTTP_PORT) --https-port $(HTTPS_PORT) \
+		$(if $(CONFIG),--config $(CONFIG))
+
+# make token AUTH_ID=auth:test:alice [POD=alice] [EMAIL=..] [NAME=..]
+token:
+	@$(PYTHON) tests/stack/stack.py token $(AUTH_ID) $(if $(POD),--pod $(POD)) \
+		$(if $(EMAIL),--email "$(EMAIL)") $(if $(NAME),--name "$(NAME)")
+
+unit: build
+	@cd $(BUILD)/release && ctest --output-on-failure
+
+asan: deps
+	@cmake -S . -B $(BUILD)/asan -DWEBPODS_SANITIZE=address >/dev/null
+	@cmake --build $(BUILD)/asan -j$(JOBS) --target unit_tests
+	@cd $(BUILD)/asan && ctest --output-on-failure
+
+tsan: deps
+	@cmake -S . -B $(BUILD)/tsan -DWEBPODS_SANITIZE=thread >/dev/null
+	@cmake --build $(BUILD)/tsan -j$(JOBS) --target unit_tests
+	@cd $(BUILD)/tsan && ctest --output-on-failure
+
+integration: build
+	@$(PYTHON) tests/integration/run.py
+
+systemd-check: build
+	@tests/stack/systemd_check.sh
+
+format:
+	@clang-format-14 -i $(SOURCES)
+
+format-check:
+	@clang-format-14 --dry-run --Werror $(SOURCES)
+
+lint: build
+	@run-clang-tidy-14 -quiet -p $(BUILD)/release -j $(JOBS) '$(CURDIR)/app/' >/dev/null
+
+test: deps format-check unit asan integration systemd-check
+	@echo "make test: all passed"
+
+bench: build
+	@$(PYTHON) tests/bench/bench.py
+
+clean:
+	rm -rf $(BUILD)

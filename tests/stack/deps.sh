@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs the Debian packages webpods needs to build, run and test; quick when all are present.
+set -euo pipefail
+
+packages=(
+    build-essential cmake g++ clang clang-format clang-tidy libclang-rt-14-dev
+    libfcgi-dev libsoci-dev libpoco-dev libboost-test-dev libssl-dev libpq-dev
+    nginx postgresql openssl python3 curl spawn-fcgi systemd
+)
+if [[ "${WEBPODS_BROWSER_TESTS:-1}" == 1 ]]; then
+    packages+=(chromium)
+fi
+
+missing=()
+for package in "${packages[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed'; then
+        missing+=("$package")
+    fi
+done
+if ((${#missing[@]} == 0)); then
+    exit 0
+fi
+if [[ $(id -u) != 0 ]]; then
+    echo "deps: missing packages: ${missing[*]} (run as root to install them)" >&2
+    exit 1
+fi
+echo "deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# The Debian nginx and postgresql packages start system services on some machines; webpods
+# runs its own instances, so those are left alone.

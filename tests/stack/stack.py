@@ -1,0 +1,317 @@
+#!/usr/bin/env python3
+"""The webpods stack on one machine: a private PostgreSQL cluster, the schema, the FastCGI
+worker pool and nginx, all under one var/ directory. `make run` and the integration tests both
+start it through this module, so what the tests prove is what `make run` runs.
+
+Command line:
+    stack.py run   [--var DIR] [--http-port N] [--https-port N] [--config FILE]
+    stack.py token --var DIR AUTH_ID [--pod P] [--email E] [--name N]
+"""
+
+import argparse
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+PG_BIN = "/usr/lib/postgresql/15/bin"
+DOMAIN = "webpods.localhost"
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def as_postgres(command, **kwargs):
+    return subprocess.run(["runuser", "-u", "postgres", "--"] + command, check=True, **kwargs)
+
+
+class Stack:
+    """Starts and stops everything; each piece is a child process of this one."""
+
+    def __init__(self, var_dir, http_port=8080, https_port=8443, config_file=None,
+                 build_dir=None, config_overrides=None):
+        self.var = os.path.abspath(var_dir)
+        self.http_port = http_port
+        self.https_port = https_port
+        self.user_config_file = config_file
+        self.build = os.path.abspath(build_dir or os.path.join(REPO, "build", "release"))
+        self.config_overrides = config_overrides or {}
+        self.pg_data = os.path.join(self.var, "pg", "data")
+        self.pg_socket_dir = os.path.join(self.var, "pg", "run")
+        self.fcgi_socket = os.path.join(self.var, "run", "webpods.sock")
+        self.config_path = os.path.join(self.var, "config.json")
+        self.processes = {}
+        self.config = None
+
+    # ---- PostgreSQL -------------------------------------------------------------------------
+    def init_cluster(self):
+        os.makedirs(os.path.join(self.var, "pg"), mode=0o755, exist_ok=True)
+        os.chmod(self.var, 0o755)
+        if os.path.exists(os.path.join(self.pg_data, "PG_VERSION")):
+            return
+        os.makedirs(self.pg_data, exist_ok=True)
+        os.makedirs(self.pg_socket_dir, exist_ok=True)
+        shutil.chown(self.pg_data, "postgres", "postgres")
+        shutil.chown(self.pg_socket_dir, "postgres", "postgres")
+        os.chmod(self.pg_data, 0o700)
+        as_postgres([f"{PG_BIN}/initdb", "-D", self.pg_data, "-U", "postgres",
+                     "--auth=trust", "--encoding=UTF8", "--locale=C"],
+                    stdout=subprocess.DEVNULL)
+
+    def start_postgres(self):
+        # A cluster left running by a killed run would hold the data directory: stop it.
+        status = subprocess.run(["runuser", "-u", "postgres", "--", f"{PG_BIN}/pg_ctl", "-D",
+                                 self.pg_data, "status"], capture_output=True, check=False)
+        if status.returncode == 0:
+            as_postgres([f"{PG_BIN}/pg_ctl", "-D", self.pg_data, "stop", "-m", "fast"],
+                        stdout=subprocess.DEVNULL)
+        os.makedirs(self.pg_socket_dir, exist_ok=True)
+        shutil.chown(self.pg_socket_dir, "postgres", "postgres")
+        log = open(os.path.join(self.var, "pg", "postgres.log"), "ab")
+        self.processes["postgres"] = subprocess.Popen(
+            ["runuser", "-u", "postgres", "--", f"{PG_BIN}/postgres", "-D", self.pg_data,
+             "-k", self.pg_socket_dir, "-c", "listen_addresses=", "-c", "max_connections=300",
+             "-c", "shared_buffers=256MB", "-c", "synchronous_commit=on",
+             "-c", "fsync=on"],
+            stdout=log, stderr=log, start_new_session=True)
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            ready = subprocess.run([f"{PG_BIN}/pg_isready", "-q", "-U", "postgres", "-h",
+                                    self.pg_socket_dir],
+                                   check=False)
+            if ready.returncode == 0:
+                return
+            if self.processes["postgres"].poll() is not None:
+                break
+            time.sleep(0.1)
+        raise RuntimeError("PostgreSQL did not start; see " + log.name)
+
+    def stop_postgres(self):
+        self._stop("postgres", signal.SIGINT)  # fast shutdown
+
+    def psql(self, sql, database="postgres"):
+        return subprocess.run([f"{PG_BIN}/psql", "-h", self.pg_socket_dir, "-U", "postgres",
+                               "-d", database, "-v", "ON_ERROR_STOP=1", "-qAt", "-c", sql],
+                              check=True, capture_output=True, text=True).stdout
+
+    def ensure_database(self):
+        if not self.psql("SELECT 1 FROM pg_roles WHERE rolname = 'webpods'").strip():
+            self.psql("CREATE ROLE webpods LOGIN")
+        if not self.psql("SELECT 1 FROM pg_database WHERE datname = 'webpods'").strip():
+            self.psql("CREATE DATABASE webpods OWNER webpods")
+
+    # ---- configuration ----------------------------------------------------------------------
+    def write_config(self):
+        """var/config.json: the user's config (or a development one) plus, when it has no
+        database section, the private cluster. Secrets are made once and kept."""
+        if self.user_config_file:
+            with open(self.user_config_file) as source:
+                config = json.load(source)
+        elif os.path.exists(self.config_path):
+            with open(self.config_path) as source:
+                config = json.load(source)
+        else:
+            config = {
+                "server": {"domain": DOMAIN},
+                "auth": {"jwtSecret": secrets.token_hex(32),
+                         "sessionSecret": secrets.token_hex(32)},
+            }
+        config.setdefault("server", {})
+        config["server"].setdefault("domain", DOMAIN)
+        if not self.user_config_file:
+            config["server"]["publicUrl"] = f"https://{config['server']['domain']}:{self.https_port}"
+        if "database" not in config or config["database"].get("host") == self.pg_socket_dir:
+            config["database"] = {"host": self.pg_socket_dir, "port": 5432,
+                                  "name": "webpods", "user": "webpods"}
+        for section, values in self.config_overrides.items():
+            if isinstance(values, dict):
+                config.setdefault(section, {}).update(values)
+            else:
+                config[section] = values
+        with open(self.config_path, "w") as target:
+            json.dump(config, target, indent=2)
+        os.chmod(self.config_path, 0o600)
+        self.config = config
+
+    def max_payload_size(self):
+        return int(self.config.get("server", {}).get("maxPayloadSize", 10485760))
+
+    # ---- TLS and nginx ----------------------------------------------------------------------
+    def ensure_certificate(self):
+        tls = os.path.join(self.var, "tls")
+        os.makedirs(tls, exist_ok=True)
+        cert, key = os.path.join(tls, "webpods.crt"), os.path.join(tls, "webpods.key")
+        if os.path.exists(cert) and os.path.exists(key):
+            return
+        domain = self.config["server"]["domain"]
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+                        "-keyout", key, "-out", cert, "-days", "825", "-subj", f"/CN={domain}",
+                        "-addext", f"subjectAltName=DNS:{domain},DNS:*.{domain}"],
+                       check=True, capture_output=True)
+
+    def write_nginx_config(self):
+        for sub in ("body", "fastcgi", "proxy", "uwsgi", "scgi"):
+            os.makedirs(os.path.join(self.var, "nginx", sub), exist_ok=True)
+        with open(os.path.join(REPO, "nginx", "dev.conf.template")) as source:
+            text = source.read()
+        replacements = {"@VAR@": self.var, "@REPO@": REPO, "@SOCKET@": self.fcgi_socket,
+                        "@HTTP_PORT@": str(self.http_port),
+                        "@HTTPS_PORT@": str(self.https_port),
+                        "@MAX_BODY@": str(self.max_payload_size())}
+        for name, value in replacements.items():
+            text = text.replace(name, value)
+        path = os.path.join(self.var, "nginx", "nginx.conf")
+        with open(path, "w") as target:
+            target.write(text)
+        return path
+
+    def start_nginx(self):
+        config = self.write_nginx_config()
+        subprocess.run(["nginx", "-t", "-q", "-c", config, "-e",
+                        os.path.join(self.var, "nginx", "error.log")], check=True)
+        self.processes["nginx"] = subprocess.Popen(
+            ["nginx", "-c", config, "-e", os.path.join(self.var, "nginx", "error.log")],
+            start_new_session=True)
+        self._wait_for_port(self.http_port, "nginx")
+
+    # ---- workers ----------------------------------------------------------------------------
+    def ctl(self, *args, check=True):
+        return subprocess.run([os.path.join(self.build, "webpodsctl"), "--config",
+                               self.config_path] + list(args),
+                              check=check, capture_output=True, text=True, cwd=REPO)
+
+    def migrate(self):
+        return self.ctl("migrate", "--dir", os.path.join(REPO, "sql", "migrations")).stdout
+
+    def start_workers(self):
+        os.makedirs(os.path.dirname(self.fcgi_socket), exist_ok=True)
+        log = open(os.path.join(self.var, "webpods.log"), "ab")
+        self.processes["workers"] = subprocess.Popen(
+            [os.path.join(self.build, "webpods-fcgi"), "--config", self.config_path,
+             "--socket", self.fcgi_socket],
+            stdout=log, stderr=log, start_new_session=True)
+        deadline = time.time() + 15
+        while not os.path.exists(self.fcgi_socket):
+            if time.time() > deadline or self.processes["workers"].poll() is not None:
+                raise RuntimeError("webpods-fcgi did not start; see var/webpods.log")
+            time.sleep(0.05)
+
+    def token(self, auth_id, pod=None, email="", name=""):
+        args = ["token", auth_id, "--email", email, "--name", name]
+        if pod:
+            args += ["--pod", pod]
+        return self.ctl(*args).stdout.strip().splitlines()[-1]
+
+    # ---- whole stack ------------------------------------------------------------------------
+    def start(self):
+        os.makedirs(self.var, exist_ok=True)
+        self.write_config()
+        self.init_cluster()
+        self.start_postgres()
+        self.ensure_database()
+        self.migrate()
+        self.ensure_certificate()
+        self.start_workers()
+        self.start_nginx()
+
+    def stop(self):
+        for name in ("nginx", "workers", "postgres"):
+            self._stop(name, signal.SIGINT if name == "postgres" else signal.SIGTERM)
+
+    def _stop(self, name, sig):
+        process = self.processes.pop(name, None)
+        if process is None or process.poll() is not None:
+            return
+        # Each piece leads its own process group (runuser and postgres, nginx and its workers).
+        os.killpg(process.pid, sig)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+    def _wait_for_port(self, port, what):
+        deadline = time.time() + 15
+        while time.time() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                    return
+            except OSError:
+                if self.processes[what].poll() is not None:
+                    break
+                time.sleep(0.05)
+        raise RuntimeError(f"{what} is not listening on {port}")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("command", choices=["run", "token"])
+    parser.add_argument("auth_id", nargs="?")
+    parser.add_argument("--var", default=os.path.join(REPO, "var"))
+    parser.add_argument("--http-port", type=int, default=8080)
+    parser.add_argument("--https-port", type=int, default=8443)
+    parser.add_argument("--config")
+    parser.add_argument("--pod")
+    parser.add_argument("--email", default="")
+    parser.add_argument("--name", default="")
+    args = parser.parse_args()
+
+    if args.command == "token":
+        if not args.auth_id:
+            parser.error("token needs AUTH_ID")
+        stack = Stack(args.var)
+        if not os.path.exists(stack.config_path):
+            sys.exit("no instance here: start one with `make run` first")
+        ready = subprocess.run([f"{PG_BIN}/pg_isready", "-q", "-U", "postgres",
+                                "-h", stack.pg_socket_dir])
+        if ready.returncode != 0:
+            sys.exit("the database of this checkout is not running: start `make run` first")
+        result = stack.ctl("token", args.auth_id, "--email", args.email, "--name", args.name,
+                           *(["--pod", args.pod] if args.pod else []), check=False)
+        sys.stderr.write(result.stderr)
+        print(result.stdout.strip())
+        sys.exit(result.returncode)
+
+    stack = Stack(args.var, args.http_port, args.https_port, args.config)
+    stopping = []
+
+    def request_stop(signum, frame):
+        stopping.append(signum)
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+    try:
+        stack.start()
+        domain = stack.config["server"]["domain"]
+        print(f"webpods is up (Ctrl-C stops it):\n"
+              f"  http://{domain}:{args.http_port}/health\n"
+              f"  https://{domain}:{args.https_port}/health   (self-signed: var/tls/webpods.crt)\n"
+              f"  pods:  http://{{pod}}.{domain}:{args.http_port}/{{stream}}\n"
+              f"  token: make token AUTH_ID=auth:test:alice POD=alice\n"
+              f"  try:   curl -H 'Host: {domain}' http://127.0.0.1:{args.http_port}/health\n"
+              f"  logs:  {stack.var}/webpods.log, {stack.var}/nginx/error.log, "
+              f"{stack.var}/pg/postgres.log", flush=True)
+        while not stopping:
+            for name, process in stack.processes.items():
+                if process.poll() is not None:
+                    print(f"{name} exited with {process.returncode}; stopping", flush=True)
+                    stopping.append(0)
+                    break
+            time.sleep(0.5)
+    finally:
+        stack.stop()
+        print("webpods stopped", flush=True)
+
+
+if __name__ == "__main__":
+    main()
