@@ -44,8 +44,8 @@ Arguments parse_arguments(int argc, char** argv) {
             arguments.positional.push_back(argument);
         }
     }
-    arguments.config_path = arguments.options.count("config") > 0 ? arguments.options["config"]
-                                                                  : std::string{};
+    arguments.config_path =
+        arguments.options.count("config") > 0 ? arguments.options["config"] : std::string{};
     return arguments;
 }
 
@@ -55,8 +55,7 @@ std::string option(const Arguments& arguments, const std::string& name, std::str
 }
 
 int migrate(soci::session& sql, const Arguments& arguments) {
-    const auto applied =
-        store::apply_migrations(sql, option(arguments, "dir", "sql/migrations"));
+    const auto applied = store::apply_migrations(sql, option(arguments, "dir", "sql/migrations"));
     for (const auto& name : applied) std::cout << "applied " << name << "\n";
     std::cout << (applied.empty() ? "schema up to date\n" : "schema migrated\n");
     return 0;
@@ -71,7 +70,8 @@ int token(soci::session& sql, const config::Config& config, const Arguments& arg
     // auth:{provider}:{id}
     const std::size_t first = auth_id.find(':');
     const std::size_t second = auth_id.find(':', first + 1);
-    if (auth_id.rfind("auth:", 0) != 0 || second == std::string::npos || second + 1 == auth_id.size()) {
+    if (auth_id.rfind("auth:", 0) != 0 || second == std::string::npos ||
+        second + 1 == auth_id.size()) {
         std::cerr << "AUTH_ID must look like auth:{provider}:{id}\n";
         return 2;
     }

@@ -60,7 +60,8 @@ std::string format_timestamp(std::chrono::system_clock::time_point when) {
     std::array<char, 32> text{};
     const std::size_t length = std::strftime(text.data(), text.size(), "%Y-%m-%dT%H:%M:%S", &utc);
     std::array<char, 8> fraction{};
-    std::snprintf(fraction.data(), fraction.size(), ".%03dZ", static_cast<int>(milliseconds % 1000));
+    std::snprintf(
+        fraction.data(), fraction.size(), ".%03dZ", static_cast<int>(milliseconds % 1000));
     return std::string(text.data(), length) + fraction.data();
 }
 
@@ -70,9 +71,9 @@ std::optional<ChainBreak> find_first_break(const std::vector<StoredRecord>& reco
     for (const StoredRecord& record : records) {
         const RecordFields& fields = record.fields;
         if (fields.index != expected_index) {
-            return ChainBreak{expected_index, "index " + std::to_string(fields.index) +
-                                                  " found where " +
-                                                  std::to_string(expected_index) + " belongs"};
+            return ChainBreak{expected_index,
+                              "index " + std::to_string(fields.index) + " found where " +
+                                  std::to_string(expected_index) + " belongs"};
         }
         if (fields.previous_hash != expected_previous) {
             return ChainBreak{fields.index, "previous_hash does not match the record before"};

@@ -16,8 +16,8 @@ struct RecordFields {
     std::string_view previous_hash;  // empty for index 0
     std::string_view timestamp;      // ISO-8601 UTC with milliseconds
     std::string_view content_type;
-    std::string_view alias;  // empty when the record has none
-    std::string_view author;  // auth_id of the writer
+    std::string_view alias;    // empty when the record has none
+    std::string_view author;   // auth_id of the writer
     std::string_view content;  // the stored bytes
 };
 

@@ -126,9 +126,8 @@ http::Request FcgiRequest::read(std::size_t max_body_size) {
     request.body.resize(expected);
     std::size_t received = 0;
     while (received < expected) {
-        const int chunk = FCGX_GetStr(&request.body[received],
-                                      static_cast<int>(expected - received),
-                                      request_.in);
+        const int chunk = FCGX_GetStr(
+            &request.body[received], static_cast<int>(expected - received), request_.in);
         if (chunk <= 0) break;
         received += static_cast<std::size_t>(chunk);
     }

@@ -66,8 +66,8 @@ struct RequestContext {
 };
 
 template <typename FetchRecords>
-std::shared_ptr<const permissions::AllowList> WorkerCache::allow_list(
-    const store::StreamHead& head, FetchRecords fetch_records) {
+std::shared_ptr<const permissions::AllowList> WorkerCache::allow_list(const store::StreamHead& head,
+                                                                      FetchRecords fetch_records) {
     Entry<permissions::AllowList> cached;
     {
         const std::lock_guard<std::mutex> lock(mutex_);
@@ -79,9 +79,8 @@ std::shared_ptr<const permissions::AllowList> WorkerCache::allow_list(
     auto updated = cached.value && cached.record_count < head.record_count
                        ? std::make_shared<permissions::AllowList>(*cached.value)
                        : std::make_shared<permissions::AllowList>();
-    const long long first = cached.value && cached.record_count < head.record_count
-                                ? cached.record_count
-                                : 0;
+    const long long first =
+        cached.value && cached.record_count < head.record_count ? cached.record_count : 0;
     for (const auto& record_json : fetch_records(first, head.record_count)) {
         updated->apply(record_json);
     }

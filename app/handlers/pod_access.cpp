@@ -10,9 +10,8 @@ namespace webpods::handlers {
 namespace {
 
 http::Error pod_mismatch() {
-    return http::Error(http::ErrorKind::kUnauthenticated,
-                       "POD_MISMATCH",
-                       "Token is not valid for this pod");
+    return http::Error(
+        http::ErrorKind::kUnauthenticated, "POD_MISMATCH", "Token is not valid for this pod");
 }
 
 std::optional<auth::Principal> authenticate_for_pod(RequestContext& context) {
@@ -72,10 +71,8 @@ bool may(RequestContext& context,
                 return contents;
             });
     }
-    return permissions::can(subject,
-                            action,
-                            {stream.access_permission, stream.creator_id},
-                            allow_list.get());
+    return permissions::can(
+        subject, action, {stream.access_permission, stream.creator_id}, allow_list.get());
 }
 
 store::PodContext create_pod(RequestContext& context,

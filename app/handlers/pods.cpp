@@ -62,15 +62,14 @@ http::Response list_streams(RequestContext& context, const std::string& pod) {
             candidate.allow_list.reset();
             candidate.stream = stream;
         }
-        if (!candidate.stream ||
-            !may(context, subject, permissions::Action::kRead, candidate)) {
+        if (!candidate.stream || !may(context, subject, permissions::Action::kRead, candidate)) {
             continue;
         }
         if (streams.size() > 1) streams += ',';
-        streams += R"({"stream_id":)" + http::json_quote(stream.name) +
-                   R"(,"access_permission":)" + http::json_quote(stream.access_permission) +
-                   R"(,"creator_id":)" + http::json_quote(stream.creator_id) +
-                   R"(,"created_at":)" + http::json_quote(stream.created_at) + "}";
+        streams += R"({"stream_id":)" + http::json_quote(stream.name) + R"(,"access_permission":)" +
+                   http::json_quote(stream.access_permission) + R"(,"creator_id":)" +
+                   http::json_quote(stream.creator_id) + R"(,"created_at":)" +
+                   http::json_quote(stream.created_at) + "}";
     }
     return http::Response::json(
         200, R"({"pod":)" + http::json_quote(pod) + R"(,"streams":)" + streams + "]}");
@@ -87,8 +86,9 @@ http::Response transfer_owner(RequestContext& context, const std::string& pod) {
     const auto new_owner =
         store::find_user_by_id(context.sql, body->getValue<std::string>("owner"));
     if (!new_owner) throw invalid_input("owner names no user");
-    if (!pod_context.stream) throw Error(ErrorKind::kInternal, "INTERNAL_ERROR", "Internal error",
-                                         "pod without .meta/owner");
+    if (!pod_context.stream)
+        throw Error(
+            ErrorKind::kInternal, "INTERNAL_ERROR", "Internal error", "pod without .meta/owner");
     const std::string record = R"({"owner":)" + http::json_quote(new_owner->id) + "}";
     store::transfer_pod(context.sql,
                         pod_context.pod_id,
@@ -127,7 +127,8 @@ std::optional<std::string> find_link(RequestContext& context,
     if (head.record_count == 0) return std::nullopt;
     const auto table = context.worker.cache.links(head, [&context, &head] {
         LinkTable links;
-        const auto latest = store::find_record_by_index(context.sql, head.id, head.record_count - 1);
+        const auto latest =
+            store::find_record_by_index(context.sql, head.id, head.record_count - 1);
         if (!latest) return links;
         try {
             Poco::JSON::Parser parser;

@@ -51,9 +51,8 @@ http::Response raw_record_response(const http::Request& request,
                         caching == Caching::kImmutable ? "private, max-age=31536000, immutable"
                                                        : "private, no-cache");
     const std::string_view if_none_match = request.header("if-none-match");
-    if (!if_none_match.empty() &&
-        (if_none_match == etag || if_none_match == record.hash ||
-         if_none_match.find(etag) != std::string_view::npos)) {
+    if (!if_none_match.empty() && (if_none_match == etag || if_none_match == record.hash ||
+                                   if_none_match.find(etag) != std::string_view::npos)) {
         response.status = 304;
         return response;
     }

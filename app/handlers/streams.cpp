@@ -41,8 +41,8 @@ std::string content_type_of(const http::Request& request) {
     type.erase(type.begin(), std::find_if(type.begin(), type.end(), not_space));
     type.erase(std::find_if(type.rbegin(), type.rend(), not_space).base(), type.end());
     if (type.empty() || type == "application/x-www-form-urlencoded") return "text/plain";
-    const bool printable = std::all_of(
-        type.begin(), type.end(), [](char c) { return c >= 0x20 && c < 0x7f; });
+    const bool printable =
+        std::all_of(type.begin(), type.end(), [](char c) { return c >= 0x20 && c < 0x7f; });
     if (!printable || type.size() > kMaxContentType) {
         throw Error(ErrorKind::kInvalidInput, "INVALID_INPUT", "Invalid content type");
     }
@@ -59,9 +59,8 @@ std::string access_of(const http::QueryParams& query) {
         routing::is_valid_stream_id(std::string_view(access).substr(1))) {
         return access;
     }
-    throw Error(ErrorKind::kInvalidInput,
-                "INVALID_INPUT",
-                "access must be public, private or /{stream}");
+    throw Error(
+        ErrorKind::kInvalidInput, "INVALID_INPUT", "access must be public, private or /{stream}");
 }
 
 long long index_from_end(long long index, long long count) {
@@ -107,8 +106,8 @@ http::Response record_range(RequestContext& context,
     const auto records = store::list_records(context.sql, stream.head.id, first, end);
     return http::Response::json(200,
                                 R"({"records":)" + records_array(records) +
-                                    R"(,"range":{"start":)" + std::to_string(first) +
-                                    R"(,"end":)" + std::to_string(end) + R"(},"total":)" +
+                                    R"(,"range":{"start":)" + std::to_string(first) + R"(,"end":)" +
+                                    std::to_string(end) + R"(},"total":)" +
                                     std::to_string(records.size()) + "}");
 }
 
@@ -137,8 +136,7 @@ http::Response record_list(RequestContext& context, const store::Stream& stream)
     first = std::min(first, count);
     const long long end = std::min(count, first + limit);
     const auto records = store::list_records(context.sql, stream.head.id, first, end);
-    const std::string next_index =
-        records.empty() ? "null" : std::to_string(records.back().index);
+    const std::string next_index = records.empty() ? "null" : std::to_string(records.back().index);
     return http::Response::json(200,
                                 R"({"records":)" + records_array(records) + R"(,"total":)" +
                                     std::to_string(count) + R"(,"has_more":)" +
@@ -199,8 +197,9 @@ http::Response write_record(RequestContext& context,
                             const std::string& pod,
                             const std::string& stream_id) {
     const auth::Principal writer = authenticate_writer(context, pod);
-    if (is_system_stream(stream_id)) throw forbidden();  // .meta/owner and .meta/links have
-                                                         // their own handlers
+    if (is_system_stream(stream_id))
+        throw forbidden();  // .meta/owner and .meta/links have
+                            // their own handlers
     const auto alias_parameter = context.query.find("alias");
     const std::string alias =
         alias_parameter == context.query.end() ? std::string{} : alias_parameter->second;
@@ -241,16 +240,19 @@ http::Response read_path(RequestContext& context, const std::string& pod, const 
             const std::size_t question = target->find('?');
             std::string target_path = target->substr(0, question);
             if (target_path.empty() || target_path.front() != '/') target_path.insert(0, "/");
-            context.query = http::parse_query(
-                question == std::string::npos ? std::string_view{}
-                                              : std::string_view(*target).substr(question + 1));
+            context.query = http::parse_query(question == std::string::npos
+                                                  ? std::string_view{}
+                                                  : std::string_view(*target).substr(question + 1));
             if (!routing::is_valid_stream_id(std::string_view(target_path).substr(1))) {
                 throw not_found("NOT_FOUND", "Link target is not a stream");
             }
-            return read_stream_or_alias(context, principal, pod, target_path.substr(1),
-                                        target_path == path ? std::move(whole)
-                                                            : require_pod(context, pod,
-                                                                          target_path.substr(1)));
+            return read_stream_or_alias(context,
+                                        principal,
+                                        pod,
+                                        target_path.substr(1),
+                                        target_path == path
+                                            ? std::move(whole)
+                                            : require_pod(context, pod, target_path.substr(1)));
         }
     }
     if (stream_id.empty()) throw not_found("NOT_FOUND", "Not found");

@@ -14,15 +14,27 @@ std::string json_quote(std::string_view text) {
     quoted.push_back('"');
     for (const char c : text) {
         switch (c) {
-            case '"': quoted += "\\\""; break;
-            case '\\': quoted += "\\\\"; break;
-            case '\n': quoted += "\\n"; break;
-            case '\r': quoted += "\\r"; break;
-            case '\t': quoted += "\\t"; break;
+            case '"':
+                quoted += "\\\"";
+                break;
+            case '\\':
+                quoted += "\\\\";
+                break;
+            case '\n':
+                quoted += "\\n";
+                break;
+            case '\r':
+                quoted += "\\r";
+                break;
+            case '\t':
+                quoted += "\\t";
+                break;
             default:
                 if (static_cast<unsigned char>(c) < 0x20) {
                     std::array<char, 8> escaped{};
-                    std::snprintf(escaped.data(), escaped.size(), "\\u%04x",
+                    std::snprintf(escaped.data(),
+                                  escaped.size(),
+                                  "\\u%04x",
                                   static_cast<unsigned>(static_cast<unsigned char>(c)));
                     quoted += escaped.data();
                 } else {
@@ -102,8 +114,8 @@ std::string base64_encode(std::string_view bytes) {
     encoded.reserve((bytes.size() + 2) / 3 * 4);
     std::size_t i = 0;
     for (; i + 2 < bytes.size(); i += 3) {
-        const unsigned triple = (byte_at(bytes, i) << 16U) | (byte_at(bytes, i + 1) << 8U) |
-                                byte_at(bytes, i + 2);
+        const unsigned triple =
+            (byte_at(bytes, i) << 16U) | (byte_at(bytes, i + 1) << 8U) | byte_at(bytes, i + 2);
         encoded.push_back(kAlphabet[(triple >> 18U) & 0x3FU]);
         encoded.push_back(kAlphabet[(triple >> 12U) & 0x3FU]);
         encoded.push_back(kAlphabet[(triple >> 6U) & 0x3FU]);

@@ -82,8 +82,9 @@ QueryParams parse_query(std::string_view query_string) {
         if (pair.empty()) continue;
         const std::size_t equals = pair.find('=');
         std::string name = percent_decode(pair.substr(0, equals));
-        std::string value =
-            equals == std::string_view::npos ? std::string{} : percent_decode(pair.substr(equals + 1));
+        std::string value = equals == std::string_view::npos
+                                ? std::string{}
+                                : percent_decode(pair.substr(equals + 1));
         params.emplace(std::move(name), std::move(value));
     }
     return params;

@@ -58,27 +58,42 @@ Response Response::redirect(std::string location) {
 
 Response error_response(const Error& error) {
     return Response::json(status_of(error.kind()),
-                          R"({"error":{"code":)" + json_quote(error.code()) +
-                              R"(,"message":)" + json_quote(error.message()) + "}}");
+                          R"({"error":{"code":)" + json_quote(error.code()) + R"(,"message":)" +
+                              json_quote(error.message()) + "}}");
 }
 
 std::string_view reason_phrase(int status) {
     switch (status) {
-        case 200: return "OK";
-        case 201: return "Created";
-        case 204: return "No Content";
-        case 302: return "Found";
-        case 304: return "Not Modified";
-        case 400: return "Bad Request";
-        case 401: return "Unauthorized";
-        case 403: return "Forbidden";
-        case 404: return "Not Found";
-        case 405: return "Method Not Allowed";
-        case 409: return "Conflict";
-        case 413: return "Payload Too Large";
-        case 429: return "Too Many Requests";
-        case 503: return "Service Unavailable";
-        default: return status < 500 ? "Client Error" : "Server Error";
+        case 200:
+            return "OK";
+        case 201:
+            return "Created";
+        case 204:
+            return "No Content";
+        case 302:
+            return "Found";
+        case 304:
+            return "Not Modified";
+        case 400:
+            return "Bad Request";
+        case 401:
+            return "Unauthorized";
+        case 403:
+            return "Forbidden";
+        case 404:
+            return "Not Found";
+        case 405:
+            return "Method Not Allowed";
+        case 409:
+            return "Conflict";
+        case 413:
+            return "Payload Too Large";
+        case 429:
+            return "Too Many Requests";
+        case 503:
+            return "Service Unavailable";
+        default:
+            return status < 500 ? "Client Error" : "Server Error";
     }
 }
 

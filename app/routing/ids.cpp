@@ -9,9 +9,7 @@ namespace {
 
 bool is_lower_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
 
-bool is_alnum(char c) {
-    return is_lower_alnum(c) || (c >= 'A' && c <= 'Z');
-}
+bool is_alnum(char c) { return is_lower_alnum(c) || (c >= 'A' && c <= 'Z'); }
 
 constexpr std::size_t kMaxPodId = 63;
 constexpr std::size_t kMaxStreamId = 256;

@@ -101,11 +101,10 @@ std::optional<Record> try_append(soci::session& sql,
 
     const std::string alias(fields.alias);
     long long inserted_index = -1;
-    sql << kAppendIfHeadUnchanged, soci::use(record.hash, "hash"),
-        soci::use(head.id, "stream_id"), soci::use(record.index, "index"),
-        soci::use(content_hex, "content"), soci::use(record.content_type, "content_type"),
-        soci::use(alias, "alias"), soci::use(record.author, "author"),
-        soci::use(record.previous_hash, "previous_hash"),
+    sql << kAppendIfHeadUnchanged, soci::use(record.hash, "hash"), soci::use(head.id, "stream_id"),
+        soci::use(record.index, "index"), soci::use(content_hex, "content"),
+        soci::use(record.content_type, "content_type"), soci::use(alias, "alias"),
+        soci::use(record.author, "author"), soci::use(record.previous_hash, "previous_hash"),
         soci::use(record.timestamp, "written_at"), soci::into(inserted_index);
     if (!sql.got_data()) return std::nullopt;
     record.content = fields.content;
@@ -143,7 +142,9 @@ Record append_record(soci::session& sql, const StreamHead& head, const NewRecord
     return std::move(*appended);
 }
 
-std::optional<Record> find_record_by_index(soci::session& sql, long long stream_id, long long index) {
+std::optional<Record> find_record_by_index(soci::session& sql,
+                                           long long stream_id,
+                                           long long index) {
     std::optional<Record> record;
     run(sql, [&] {
         soci::row row;
@@ -179,7 +180,8 @@ std::vector<Record> list_records(soci::session& sql,
             (sql.prepare << std::string(kRecordColumns) +
                                 "WHERE stream_id = :stream_id AND index >= :first "
                                 "AND index < :end ORDER BY index",
-             soci::use(stream_id, "stream_id"), soci::use(first, "first"),
+             soci::use(stream_id, "stream_id"),
+             soci::use(first, "first"),
              soci::use(end, "end"));
         for (const soci::row& row : rows) records.push_back(record_from_row(row));
     });

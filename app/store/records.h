@@ -36,7 +36,9 @@ struct NewRecord {
 // vanished.
 Record append_record(soci::session& sql, const StreamHead& head, const NewRecord& record);
 
-std::optional<Record> find_record_by_index(soci::session& sql, long long stream_id, long long index);
+std::optional<Record> find_record_by_index(soci::session& sql,
+                                           long long stream_id,
+                                           long long index);
 std::optional<Record> find_record_by_alias(soci::session& sql,
                                            long long stream_id,
                                            const std::string& alias);

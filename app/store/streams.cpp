@@ -69,8 +69,8 @@ std::optional<PodContext> load_pod_context(soci::session& sql,
             found.stream = std::move(stream);
         }
         if (row.get_indicator(9) == soci::i_ok) {
-            found.allow_list = StreamHead{
-                row.get<long long>(9), row.get<long long>(10), row.get<std::string>(11)};
+            found.allow_list =
+                StreamHead{row.get<long long>(9), row.get<long long>(10), row.get<std::string>(11)};
         }
         if (row.get_indicator(12) == soci::i_ok) {
             found.links = StreamHead{
@@ -89,9 +89,10 @@ std::optional<Stream> insert_stream(soci::session& sql,
     std::optional<Stream> stream;
     run(sql, [&] {
         soci::row row;
-        sql << std::string("INSERT INTO stream (pod_id, name, access_permission, creator_id) "
-                           "VALUES (:pod_id, :name, :access, CAST(:creator AS uuid)) "
-                           "ON CONFLICT (pod_id, name) DO NOTHING RETURNING ") +
+        sql << std::string(
+                   "INSERT INTO stream (pod_id, name, access_permission, creator_id) "
+                   "VALUES (:pod_id, :name, :access, CAST(:creator AS uuid)) "
+                   "ON CONFLICT (pod_id, name) DO NOTHING RETURNING ") +
                    kStreamColumns,
             soci::use(pod_id, "pod_id"), soci::use(name, "name"),
             soci::use(access_permission, "access"), soci::use(creator_id, "creator"),

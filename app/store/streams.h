@@ -28,10 +28,10 @@ struct Stream {
 // and to notice whether a worker's cached allow list or link table is still current.
 struct PodContext {
     long long pod_id = 0;
-    std::string owner_id;                   // uuid
-    std::optional<Stream> stream;           // the requested stream, when it exists
-    std::optional<StreamHead> allow_list;   // head of the stream's allow list, when it names one
-    std::optional<StreamHead> links;        // head of .meta/links, when it exists
+    std::string owner_id;                  // uuid
+    std::optional<Stream> stream;          // the requested stream, when it exists
+    std::optional<StreamHead> allow_list;  // head of the stream's allow list, when it names one
+    std::optional<StreamHead> links;       // head of .meta/links, when it exists
 };
 
 // nullopt when the pod does not exist.

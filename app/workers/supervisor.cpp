@@ -71,8 +71,12 @@ void notify_systemd(const std::string& state) {
     const int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (fd < 0) return;
     const auto length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + path.size());
-    sendto(fd, state.data(), state.size(), MSG_NOSIGNAL,
-           reinterpret_cast<const sockaddr*>(&address), length);  // NOLINT: C socket API
+    sendto(fd,
+           state.data(),
+           state.size(),
+           MSG_NOSIGNAL,
+           reinterpret_cast<const sockaddr*>(&address),
+           length);  // NOLINT: C socket API
     close(fd);
 }
 
@@ -129,8 +133,7 @@ private:
             const config::Config fresh = config::load_config_file(options_.config_path);
             workers_ = fresh.workers;
         } catch (const config::ConfigError& error) {
-            log_error(std::string("reload refused, keeping the running workers: ") +
-                      error.what());
+            log_error(std::string("reload refused, keeping the running workers: ") + error.what());
             return;
         }
         notify_systemd("RELOADING=1");
