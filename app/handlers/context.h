@@ -3,11 +3,15 @@
 
 #include <soci/session.h>
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "auth/principal.h"
 #include "config/config.h"
@@ -38,6 +42,14 @@ public:
 
     auth::KnownUsers& known_users() { return known_users_; }
 
+    // True for the first caller after a rate-limit window ends (once per worker per window),
+    // which then deletes the ended windows.
+    bool is_purge_due(long long current_window_end) {
+        long long seen = purged_window_end_.load();
+        return seen < current_window_end &&
+               purged_window_end_.compare_exchange_strong(seen, current_window_end);
+    }
+
 private:
     template <typename Value>
     struct Entry {
@@ -50,6 +62,7 @@ private:
     std::unordered_map<long long, Entry<permissions::AllowList>> allow_lists_;
     std::unordered_map<long long, Entry<LinkTable>> links_;
     auth::KnownUsers known_users_;
+    std::atomic<long long> purged_window_end_{0};
 };
 
 struct Worker {
@@ -58,11 +71,21 @@ struct Worker {
     WorkerCache& cache;
 };
 
+// The outcome of the request's rate-limit count, for the X-RateLimit-* headers.
+struct RateLimitStatus {
+    long long limit = 0;
+    long long remaining = 0;
+    long long resets_at = 0;  // Unix seconds
+};
+
+std::vector<std::pair<std::string, std::string>> rate_limit_headers(const RateLimitStatus& status);
+
 struct RequestContext {
     const Worker& worker;
     const http::Request& request;
     soci::session& sql;
     http::QueryParams query;
+    std::optional<RateLimitStatus> rate_limit = std::nullopt;
 };
 
 template <typename FetchRecords>

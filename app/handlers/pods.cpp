@@ -5,6 +5,7 @@
 #include <Poco/JSON/Parser.h>
 
 #include "handlers/pod_access.h"
+#include "handlers/rate_limit.h"
 #include "http/error.h"
 #include "http/json.h"
 #include "store/pods.h"
@@ -50,6 +51,7 @@ http::Response delete_pod(RequestContext& context, const std::string& pod) {
 
 http::Response list_streams(RequestContext& context, const std::string& pod) {
     const auto principal = authenticate_reader(context, pod);
+    charge(context, RateAction::kRead, rate_identity(context, principal ? &*principal : nullptr));
     const permissions::Subject subject = subject_of(principal);
     store::PodContext pod_context = require_pod(context, pod, std::string(kStreamsListing));
     std::string streams = "[";
@@ -77,6 +79,7 @@ http::Response list_streams(RequestContext& context, const std::string& pod) {
 
 http::Response transfer_owner(RequestContext& context, const std::string& pod) {
     const auth::Principal principal = authenticate_writer(context, pod);
+    charge(context, RateAction::kWrite, principal.auth_id);
     const store::PodContext pod_context = require_pod(context, pod, std::string(kOwnerStream));
     if (!permissions::is_owner(subject_of(principal), pod_context.owner_id)) throw forbidden();
     const auto body = json_object_body(context.request.body);
@@ -101,6 +104,7 @@ http::Response transfer_owner(RequestContext& context, const std::string& pod) {
 
 http::Response set_links(RequestContext& context, const std::string& pod) {
     const auth::Principal principal = authenticate_writer(context, pod);
+    charge(context, RateAction::kWrite, principal.auth_id);
     store::PodContext pod_context = require_pod(context, pod, std::string(kLinksStream));
     if (!permissions::is_owner(subject_of(principal), pod_context.owner_id)) throw forbidden();
     const auto body = json_object_body(context.request.body);

@@ -5,6 +5,7 @@
 
 #include "handlers/pod_access.h"
 #include "handlers/pods.h"
+#include "handlers/rate_limit.h"
 #include "handlers/record_view.h"
 #include "http/error.h"
 #include "http/json.h"
@@ -197,9 +198,9 @@ http::Response write_record(RequestContext& context,
                             const std::string& pod,
                             const std::string& stream_id) {
     const auth::Principal writer = authenticate_writer(context, pod);
-    if (is_system_stream(stream_id))
-        throw forbidden();  // .meta/owner and .meta/links have
-                            // their own handlers
+    charge(context, RateAction::kWrite, writer.auth_id);
+    // .meta/owner and .meta/links have handlers of their own; other .meta paths are reserved.
+    if (is_system_stream(stream_id)) throw forbidden();
     const auto alias_parameter = context.query.find("alias");
     const std::string alias =
         alias_parameter == context.query.end() ? std::string{} : alias_parameter->second;
@@ -214,11 +215,13 @@ http::Response write_record(RequestContext& context,
     const std::string access = access_of(context.query);
 
     auto loaded = store::load_pod_context(context.sql, pod, stream_id);
+    if (!loaded) charge(context, RateAction::kPodCreate, writer.auth_id);
     store::PodContext pod_context =
         loaded ? std::move(*loaded) : create_pod(context, pod, stream_id, writer);
     const permissions::Subject subject = subject_of(writer);
     if (!pod_context.stream) {
         if (!permissions::is_owner(subject, pod_context.owner_id)) throw forbidden();
+        charge(context, RateAction::kStreamCreate, writer.auth_id);
         store::insert_stream(context.sql, pod_context.pod_id, stream_id, access, writer.user_id);
         pod_context = require_pod(context, pod, stream_id);  // whoever created it, it exists now
         if (!pod_context.stream) throw not_found("STREAM_NOT_FOUND", "Stream not found");
@@ -232,6 +235,7 @@ http::Response write_record(RequestContext& context,
 
 http::Response read_path(RequestContext& context, const std::string& pod, const std::string& path) {
     const auto principal = authenticate_reader(context, pod);
+    charge(context, RateAction::kRead, rate_identity(context, principal ? &*principal : nullptr));
     const std::string stream_id = path.substr(1);
     store::PodContext whole = require_pod(context, pod, stream_id);
     // The pod's routing table comes first: it is how a pod serves a website.

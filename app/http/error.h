@@ -3,6 +3,8 @@
 
 #include <stdexcept>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace webpods::http {
 
@@ -37,11 +39,21 @@ public:
     const std::string& message() const noexcept { return message_; }
     const std::string& detail() const noexcept { return detail_; }
 
+    // Extra response headers for this error, e.g. Retry-After on a 429.
+    Error& with_header(std::string name, std::string value) {
+        headers_.emplace_back(std::move(name), std::move(value));
+        return *this;
+    }
+    const std::vector<std::pair<std::string, std::string>>& headers() const noexcept {
+        return headers_;
+    }
+
 private:
     ErrorKind kind_;
     std::string code_;
     std::string message_;
     std::string detail_;
+    std::vector<std::pair<std::string, std::string>> headers_;
 };
 
 // The HTTP status of an error kind.

@@ -57,9 +57,11 @@ Response Response::redirect(std::string location) {
 }
 
 Response error_response(const Error& error) {
-    return Response::json(status_of(error.kind()),
-                          R"({"error":{"code":)" + json_quote(error.code()) + R"(,"message":)" +
-                              json_quote(error.message()) + "}}");
+    Response response = Response::json(status_of(error.kind()),
+                                       R"({"error":{"code":)" + json_quote(error.code()) +
+                                           R"(,"message":)" + json_quote(error.message()) + "}}");
+    for (const auto& [name, value] : error.headers()) response.set_header(name, value);
+    return response;
 }
 
 std::string_view reason_phrase(int status) {

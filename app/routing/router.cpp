@@ -106,7 +106,13 @@ http::Response dispatch(const handlers::Worker& worker, const http::Request& req
     store::Database::Lease lease(worker.database);
     handlers::RequestContext context{
         worker, request, lease.sql(), http::parse_query(request.query_string)};
-    return dispatch_pod(context, route.pod);
+    http::Response response = dispatch_pod(context, route.pod);
+    if (context.rate_limit) {
+        for (auto& [name, value] : handlers::rate_limit_headers(*context.rate_limit)) {
+            response.set_header(std::move(name), std::move(value));
+        }
+    }
+    return response;
 }
 
 }  // namespace webpods::routing

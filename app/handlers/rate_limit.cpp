@@ -1,0 +1,73 @@
+// Rate limiting over the rate_limit table.
+#include "handlers/rate_limit.h"
+
+#include <algorithm>
+#include <ctime>
+
+#include "http/error.h"
+#include "store/rate_limits.h"
+
+namespace webpods::handlers {
+
+namespace {
+
+const char* action_name(RateAction action) {
+    switch (action) {
+        case RateAction::kWrite:
+            return "write";
+        case RateAction::kRead:
+            return "read";
+        case RateAction::kPodCreate:
+            return "pod_create";
+        case RateAction::kStreamCreate:
+            return "stream_create";
+    }
+    return "write";
+}
+
+long long limit_of(const config::RateLimits& limits, RateAction action) {
+    switch (action) {
+        case RateAction::kWrite:
+            return limits.writes;
+        case RateAction::kRead:
+            return limits.reads;
+        case RateAction::kPodCreate:
+            return limits.pod_create;
+        case RateAction::kStreamCreate:
+            return limits.stream_create;
+    }
+    return limits.writes;
+}
+
+}  // namespace
+
+std::vector<std::pair<std::string, std::string>> rate_limit_headers(const RateLimitStatus& status) {
+    return {{"X-RateLimit-Limit", std::to_string(status.limit)},
+            {"X-RateLimit-Remaining", std::to_string(status.remaining)},
+            {"X-RateLimit-Reset", std::to_string(status.resets_at)}};
+}
+
+std::string rate_identity(const RequestContext& context, const auth::Principal* principal) {
+    if (principal != nullptr) return principal->auth_id;
+    return "ip:" + context.request.remote_addr;
+}
+
+void charge(RequestContext& context, RateAction action, const std::string& identity) {
+    const config::RateLimits& limits = context.worker.config.rate_limits;
+    if (!limits.enabled) return;
+    const store::WindowCount window =
+        store::count_request(context.sql, identity, action_name(action));
+    if (context.worker.cache.is_purge_due(window.resets_at)) store::purge_old_windows(context.sql);
+    const long long limit = limit_of(limits, action);
+    const RateLimitStatus status{limit, std::max(0LL, limit - window.count), window.resets_at};
+    if (action == RateAction::kWrite || action == RateAction::kRead) context.rate_limit = status;
+    if (window.count <= limit) return;
+    const long long retry_after =
+        std::max(1LL, window.resets_at - static_cast<long long>(std::time(nullptr)));
+    http::Error error(http::ErrorKind::kRateLimited, "RATE_LIMIT_EXCEEDED", "Rate limit exceeded");
+    error.with_header("Retry-After", std::to_string(retry_after));
+    for (const auto& [name, value] : rate_limit_headers(status)) error.with_header(name, value);
+    throw error;
+}
+
+}  // namespace webpods::handlers

@@ -1,0 +1,21 @@
+// Rate limits of SPEC §5: one count per request and action, shared by every worker.
+#pragma once
+
+#include <string>
+
+#include "handlers/context.h"
+
+namespace webpods::handlers {
+
+enum class RateAction { kWrite, kRead, kPodCreate, kStreamCreate };
+
+// The identity a caller is counted as: its auth_id, or ip:{REMOTE_ADDR} (the address nginx
+// saw, never a client header) when anonymous.
+std::string rate_identity(const RequestContext& context, const auth::Principal* principal);
+
+// Counts the request. Throws Error(RATE_LIMIT_EXCEEDED) with Retry-After and X-RateLimit-*
+// when over the limit. Write and read outcomes are kept in context.rate_limit so the router
+// can put the X-RateLimit-* headers on the answer.
+void charge(RequestContext& context, RateAction action, const std::string& identity);
+
+}  // namespace webpods::handlers
