@@ -13,7 +13,7 @@ std::string json_quote(std::string_view text);
 // Whether bytes are well-formed UTF-8 (no overlongs, no surrogates, nothing above U+10FFFF).
 bool is_valid_utf8(std::string_view bytes);
 
-// Whether text parses as one JSON value (nesting depth limited to 64).
+// Whether text is exactly one JSON value (RFC 8259, UTF-8, nesting depth at most 128).
 bool is_valid_json(std::string_view text);
 
 // Standard base64 with padding.

@@ -2,6 +2,7 @@
 #include "routing/router.h"
 
 #include "handlers/health.h"
+#include "handlers/login.h"
 #include "handlers/pod_access.h"
 #include "handlers/pods.h"
 #include "handlers/streams.h"
@@ -27,10 +28,56 @@ http::Response method_not_allowed(const char* allow) {
 
 bool is_read(Method method) { return method == Method::kGet || method == Method::kHead; }
 
+// /auth/... on the main domain (SPEC §3). Fixed names come before /auth/{provider}, so no
+// provider can be called "providers", "session" and so on.
+http::Response dispatch_auth(handlers::RequestContext& context, std::string_view rest) {
+    const Method method = context.request.method;
+    const std::size_t slash = rest.find('/');
+    const std::string_view first = rest.substr(0, slash);
+    const std::string_view second =
+        slash == std::string_view::npos ? std::string_view{} : rest.substr(slash + 1);
+    if (first.empty() || second.find('/') != std::string_view::npos) throw not_found();
+    if (slash == std::string_view::npos) {
+        if (first == "logout") {
+            if (method == Method::kPost || method == Method::kGet) return handlers::logout(context);
+            return method_not_allowed("GET, POST");
+        }
+        if (first == "sessions") {
+            if (is_read(method)) return handlers::list_sessions(context);
+            if (method == Method::kDelete) return handlers::revoke_sessions(context);
+            return method_not_allowed("GET, HEAD, DELETE");
+        }
+        if (!is_read(method)) return method_not_allowed("GET, HEAD");
+        if (first == "providers") return handlers::list_providers(context);
+        if (first == "whoami") return handlers::whoami(context);
+        if (first == "session") return handlers::current_session(context);
+        if (first == "success") return handlers::login_success(context);
+        if (first == "authorize") return handlers::authorize_pod(context);
+        return handlers::start_login(context, std::string(first));
+    }
+    if (second.empty()) throw not_found();
+    if (first == "sessions") {
+        if (method != Method::kDelete) return method_not_allowed("DELETE");
+        return handlers::revoke_session(context, std::string(second));
+    }
+    if (second == "callback") {
+        if (!is_read(method)) return method_not_allowed("GET, HEAD");
+        return handlers::finish_login(context, std::string(first));
+    }
+    throw not_found();
+}
+
 http::Response dispatch_main(const handlers::Worker& worker, const http::Request& request) {
     if (request.path == "/health") {
         if (!is_read(request.method)) return method_not_allowed("GET, HEAD");
         return handlers::health(worker);
+    }
+    static constexpr std::string_view kAuthPrefix = "/auth/";
+    if (request.path.rfind(kAuthPrefix, 0) == 0) {
+        store::Database::Lease lease(worker.database);
+        handlers::RequestContext context{
+            worker, request, lease.sql(), http::parse_query(request.query_string)};
+        return dispatch_auth(context, std::string_view(request.path).substr(kAuthPrefix.size()));
     }
     throw not_found();
 }
@@ -43,6 +90,10 @@ http::Response dispatch_pod(handlers::RequestContext& context, const std::string
         if (method == Method::kDelete) return handlers::delete_pod(context, pod);
         return method_not_allowed("GET, HEAD, DELETE");
     }
+    // Single sign-on (SPEC §3): these two paths are the login's, not streams, and work before
+    // the pod exists.
+    if (is_read(method) && path == "/login") return handlers::pod_login(context, pod);
+    if (is_read(method) && path == "/auth/callback") return handlers::pod_callback(context, pod);
     const std::string stream_id = path.substr(1);
     if (stream_id == handlers::kStreamsListing) {
         if (is_read(method)) return handlers::list_streams(context, pod);
