@@ -50,30 +50,40 @@ void prepare_listen_socket(int listen_fd) {
     if (flags >= 0) fcntl(listen_fd, F_SETFL, flags | O_NONBLOCK);
 }
 
-FcgiRequest::FcgiRequest(int listen_fd) {
-    FCGX_InitRequest(&request_, listen_fd, 0);
-    epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
+Listener::Listener(int listen_fd) : listen_fd_(listen_fd), epoll_fd_(epoll_create1(EPOLL_CLOEXEC)) {
     epoll_event event{};
-    event.events = EPOLLIN | EPOLLEXCLUSIVE;
+    event.events = EPOLLIN;
     event.data.fd = listen_fd;
     epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, listen_fd, &event);
+}
+
+Listener::~Listener() {
+    if (epoll_fd_ >= 0) close(epoll_fd_);
+}
+
+FcgiRequest::FcgiRequest(Listener& listener) : listener_(listener) {
+    FCGX_InitRequest(&request_, listener.listen_fd_, 0);
 }
 
 FcgiRequest::~FcgiRequest() {
     if (open_) finish();
     FCGX_Free(&request_, 1);
-    if (epoll_fd_ >= 0) close(epoll_fd_);
 }
 
 bool FcgiRequest::accept(std::chrono::milliseconds timeout) {
     // A connection kept open by the web server is read directly; otherwise wait for the listener.
     if (request_.ipcFd < 0) {
+        std::unique_lock<std::timed_mutex> turn(listener_.accept_mutex_, std::defer_lock);
+        if (!turn.try_lock_for(timeout)) return false;
         epoll_event event{};
-        const int ready = epoll_wait(epoll_fd_, &event, 1, static_cast<int>(timeout.count()));
-        if (ready <= 0) return false;
+        if (epoll_wait(listener_.epoll_fd_, &event, 1, static_cast<int>(timeout.count())) <= 0) {
+            return false;
+        }
+        // Non-blocking: another process may have taken the connection (EAGAIN).
+        if (FCGX_Accept_r(&request_) < 0) return false;
+    } else if (FCGX_Accept_r(&request_) < 0) {
+        return false;
     }
-    const int result = FCGX_Accept_r(&request_);
-    if (result < 0) return false;  // another process took it (EAGAIN), or a dropped connection
     open_ = true;
     return true;
 }

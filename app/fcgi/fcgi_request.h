@@ -5,19 +5,36 @@
 
 #include <chrono>
 #include <cstddef>
+#include <mutex>
 
 #include "http/request.h"
 #include "http/response.h"
 
 namespace webpods::fcgi {
 
-// One accept thread's request slot. The listening socket is non-blocking and shared by every
-// worker process; each thread waits on it through its own epoll instance registered with
-// EPOLLEXCLUSIVE, so a new connection wakes one thread instead of all of them.
+// The listening socket as one worker process sees it. The socket is non-blocking and shared by
+// every worker process; within a process one thread at a time waits on it (the accept mutex,
+// as in nginx), so a connection wakes one thread per process, and a waiting thread can look at
+// the stop flag between waits.
+class Listener {
+public:
+    explicit Listener(int listen_fd);
+    ~Listener();
+    Listener(const Listener&) = delete;
+    Listener& operator=(const Listener&) = delete;
+
+private:
+    friend class FcgiRequest;
+    int listen_fd_;
+    int epoll_fd_;
+    std::timed_mutex accept_mutex_;
+};
+
+// One accept thread's request slot.
 class FcgiRequest {
 public:
-    explicit FcgiRequest(int listen_fd);
-    ~FcgiRequest();  // closes the epoll instance and finishes a request still open
+    explicit FcgiRequest(Listener& listener);
+    ~FcgiRequest();  // finishes a request still open
     FcgiRequest(const FcgiRequest&) = delete;
     FcgiRequest& operator=(const FcgiRequest&) = delete;
 
@@ -36,8 +53,8 @@ public:
     void finish();
 
 private:
+    Listener& listener_;
     FCGX_Request request_{};
-    int epoll_fd_ = -1;
     bool open_ = false;
 };
 

@@ -46,8 +46,10 @@ http::Response handle(const handlers::Worker& worker, fcgi::FcgiRequest& slot) {
         http::Error(http::ErrorKind::kInternal, "INTERNAL_ERROR", "Internal error"));
 }
 
-void serve(const handlers::Worker& worker, int listen_fd, const std::atomic<bool>& stopping) {
-    fcgi::FcgiRequest slot(listen_fd);
+void serve(const handlers::Worker& worker,
+           fcgi::Listener& listener,
+           const std::atomic<bool>& stopping) {
+    fcgi::FcgiRequest slot(listener);
     while (!stopping.load()) {
         if (!slot.accept(kAcceptPoll)) continue;
         slot.write(handle(worker, slot));
@@ -81,11 +83,12 @@ int run_worker(const std::string& config_path, int listen_fd) {
     const handlers::Worker worker{config, database, cache};
 
     FCGX_Init();
+    fcgi::Listener listener(listen_fd);
     std::atomic<bool> stopping{false};
     std::vector<std::thread> pool;
     pool.reserve(threads);
     for (std::size_t i = 0; i < threads; ++i) {
-        pool.emplace_back(serve, std::cref(worker), listen_fd, std::cref(stopping));
+        pool.emplace_back(serve, std::cref(worker), std::ref(listener), std::cref(stopping));
     }
     log_info("worker serving with " + std::to_string(threads) + " threads");
 

@@ -107,11 +107,12 @@ def sign_jwt(claims, secret=None, alg="HS256", header=None, signature=None):
     return signing_input + "." + signature
 
 
-def claims_for(auth_id, pod=None, lifetime=3600, issued_ago=0, **overrides):
-    """The claims webpodsctl puts in a token for auth_id (user created on first use)."""
+def claims_for(user, pod=None, lifetime=3600, issued_ago=0, **overrides):
+    """The claims webpodsctl puts in a token for the auth_id `user` (created on first use);
+    overrides replace or add claims."""
     now = int(time.time())
-    claims = {"user_id": harness.user_id(auth_id), "auth_id": auth_id,
-              "email": "", "name": "", "provider": auth_id.split(":")[1],
+    claims = {"user_id": harness.user_id(user), "auth_id": user,
+              "email": "", "name": "", "provider": user.split(":")[1],
               "iat": now - issued_ago, "exp": now - issued_ago + lifetime}
     if pod is not None:
         claims["pod"] = pod

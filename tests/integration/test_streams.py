@@ -95,6 +95,13 @@ class WriteTest(StreamTestCase):
         self.write(stream, "long")
         self.assertEqual(self.total(stream), 1)
 
+    def test_stream_ids_are_case_sensitive(self):
+        self.write("Blog", "upper")
+        self.assertError(get(self.pod, "/blog", self.owner), 404, "STREAM_NOT_FOUND")
+        self.write("blog", "lower")
+        self.assertEqual(get(self.pod, "/Blog?i=0").body, b"upper")
+        self.assertEqual(get(self.pod, "/blog?i=0").body, b"lower")
+
     def test_dots_inside_segments_are_legal(self):
         for stream in ["a.b", "v1.2/x..y", "_x-y_/Z.9"]:
             with self.subTest(stream=stream):
@@ -153,14 +160,26 @@ class ContentTypeTest(StreamTestCase):
         self.assertNotIn("content_encoding", record)
         self.assertEqual(record["hash"], record_hash(0, None, record["timestamp"],
                                                      "application/json", None, self.owner, body))
-        self.write("data", "42", headers={"X-Content-Type": "application/json"})
+        self.write("data", "[3]", headers={"X-Content-Type": "application/json"})
         listed = get(self.pod, "/data").json()["records"]
         self.assertEqual(listed[0]["content"], {"a": [1, 2, {"b": None}], "t": "wörld"})
-        self.assertEqual(listed[1]["content"], 42)
+        self.assertEqual(listed[1]["content"], [3])
         raw = get(self.pod, "/data?i=0")
         self.assertEqual(raw.status, 200)
         self.assertEqual(raw.body, body)
         self.assertEqual(raw.headers["content-type"], "application/json")
+
+    def test_any_json_value_is_json(self):
+        # RFC 8259: a JSON text is any value, not only an object or array.
+        for body, value in [("42", 42), ('"text"', "text"), ("true", True), ("null", None),
+                            ("[1, 2]", [1, 2]), (" -1.5e2 ", -150)]:
+            with self.subTest(body=body):
+                answer = post(self.pod, "/values", body, self.owner,
+                              {"Content-Type": "application/json"})
+                self.assertEqual(answer.status, 201, answer)
+                self.assertEqual(answer.json()["content"], value)
+                raw = get(self.pod, f"/values?i={answer.json()['index']}")
+                self.assertEqual(raw.body, body.encode())
 
     def test_png_round_trips_byte_identical(self):
         png = small_png()
@@ -272,6 +291,11 @@ class AliasTest(StreamTestCase):
         record = self.write("posts", "x", query="?alias=a%2Db")
         self.assertEqual(record["alias"], "a-b")
         self.assertEqual(get(self.pod, "/posts/a-b").body, b"x")
+
+    def test_query_names_are_percent_decoded_too(self):
+        record = self.write("posts", "x", query="?%61lias=enc")
+        self.assertEqual(record["alias"], "enc")
+        self.assertEqual(get(self.pod, "/posts?%69=%2D1").body, b"x")
 
     def test_read_by_alias(self):
         self.write("posts", "zero")
@@ -477,7 +501,7 @@ class RawRecordTest(StreamTestCase):
         self.assertEqual(answer.body, body)
         self.assertEqual(answer.headers["content-type"], record["content_type"])
         self.assertEqual(answer.headers["x-hash"], record["hash"])
-        self.assertEqual(answer.headers.get("x-previous-hash", ""), record["previous_hash"] or "")
+        self.assertEqual(answer.headers["x-previous-hash"], record["previous_hash"] or "")
         self.assertEqual(answer.headers["x-author"], self.owner)
         self.assertEqual(answer.headers["x-timestamp"], record["timestamp"])
         self.assertEqual(answer.headers["x-index"], str(record["index"]))
@@ -733,6 +757,29 @@ class DeleteTest(StreamTestCase):
             with self.subTest(path=path):
                 self.assertError(delete(self.pod, path, self.owner), 403, "FORBIDDEN")
         self.assertEqual(get(self.pod, "/.meta/owner", self.owner).status, 200)
+
+    def test_creator_and_current_owner_may_delete_after_a_transfer(self):
+        # The owner creates streams, then hands the pod to another user: the creator (no
+        # longer owner) may still delete its stream, and so may the new owner.
+        self.write("kept", "x")
+        self.write("hidden", "h", query="?access=private")
+        answer = post(self.pod, "/.meta/owner", {"owner": harness.user_id(self.other)},
+                      self.owner)
+        self.assertEqual(answer.status, 201, answer)
+        self.assertEqual(answer.json(), {"success": True})
+        third = new_user("third")
+        self.assertError(delete(self.pod, "/doomed", third), 403, "FORBIDDEN")
+        self.assertEqual(delete(self.pod, "/doomed", self.owner).status, 204)
+        self.assertError(get(self.pod, "/doomed"), 404, "STREAM_NOT_FOUND")
+        self.assertEqual(delete(self.pod, "/kept", self.other).status, 204)
+        self.assertError(get(self.pod, "/kept"), 404, "STREAM_NOT_FOUND")
+        # A private stream stays the creator's: not even the new owner reads it.
+        self.assertError(get(self.pod, "/hidden", self.other), 403, "FORBIDDEN")
+        self.assertEqual(get(self.pod, "/hidden?i=0", self.owner).body, b"h")
+        # Only the new owner deletes the pod now.
+        self.assertError(delete(self.pod, "/", self.owner), 403, "FORBIDDEN")
+        self.assertEqual(delete(self.pod, "/", self.other).status, 204)
+        self.assertError(get(self.pod, "/hidden", self.owner), 404, "POD_NOT_FOUND")
 
     def test_owner_deletes_the_pod(self):
         self.assertError(delete(self.pod, "/", self.other), 403, "FORBIDDEN")

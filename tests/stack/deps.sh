@@ -5,7 +5,7 @@ set -euo pipefail
 packages=(
     build-essential cmake g++ clang clang-format clang-tidy libclang-rt-14-dev
     libfcgi-dev libsoci-dev libpoco-dev libboost-test-dev libssl-dev libpq-dev
-    nginx postgresql openssl python3 curl spawn-fcgi systemd
+    nginx postgresql openssl python3 curl spawn-fcgi systemd wrk
 )
 if [[ "${WEBPODS_BROWSER_TESTS:-1}" == 1 ]]; then
     packages+=(chromium)

@@ -47,7 +47,7 @@ fail() {
 children_of() {
     local parent=$1 stat_file stat
     for stat_file in /proc/[0-9]*/stat; do
-        stat=$(cat "$stat_file" 2>/dev/null) || continue
+        read -r stat 2>/dev/null <"$stat_file" || continue
         stat=${stat##*) }  # past "pid (comm) "; comm may hold spaces
         read -r _ ppid _ <<<"$stat"
         if [[ "$ppid" == "$parent" ]]; then
@@ -132,16 +132,18 @@ def main():
             if time.monotonic() > deadline:
                 return 1
             time.sleep(0.1)
-    elif command == "hammer":  # hammer SOCKET STOPFILE: requests until STOPFILE exists
+    elif command == "hammer":  # hammer SOCKET STARTFILE STOPFILE: requests until STOPFILE exists
         import os
         done = failed = 0
-        while not os.path.exists(sys.argv[3]):
+        while not os.path.exists(sys.argv[4]):
             try:
                 ok = request(sys.argv[2], "/health").startswith("Status: 503")
             except (OSError, RuntimeError):
                 ok = False
             done += 1
             failed += not ok
+            if done == 1:
+                open(sys.argv[3], "w").close()
         print(f"{done} {failed}")
         return 1 if failed or done == 0 else 0
     elif command == "notify":  # notify SOCKET LOG: log "pid message" per datagram (sd_notify)
@@ -161,7 +163,8 @@ def main():
 
 sys.exit(main())
 PYTHON
-fcgi() { "$PYTHON" "$tmp/fcgi_tool.py" "$@"; }
+fcgi_tool=("$PYTHON" "$tmp/fcgi_tool.py")  # an array, not a function: `&` must give python's pid
+fcgi() { "${fcgi_tool[@]}" "$@"; }
 
 # --- 1. systemd-analyze verify ----------------------------------------------------------------------
 # verify insists that ExecStart= exists, so a copy points at the built binary. It also reports on
@@ -194,6 +197,7 @@ write_config() {  # write_config FILE AUTH_MEMBERS
 }
 JSON
 }
+# shellcheck disable=SC2016 # "$VAR" stays literal: the config reads the environment
 session_secret='"sessionSecret": "$WEBPODS_SESSION_SECRET"'
 write_config "$tmp/config.json" "\"jwtSecret\": \"\$WEBPODS_JWT_SECRET\", $session_secret"
 write_config "$tmp/bad-config.json" "$session_secret"  # no auth.jwtSecret
@@ -208,7 +212,7 @@ check_health() {  # check_health SOCKET WHAT
 }
 
 # --- 2. Socket activation ------------------------------------------------------------------------------
-fcgi notify "$tmp/notify.sock" "$tmp/notify.txt" 2>"$tmp/notify.log" &
+"${fcgi_tool[@]}" notify "$tmp/notify.sock" "$tmp/notify.txt" 2>"$tmp/notify.log" &
 started+=($!)
 for _ in $(seq 50); do [[ -S "$tmp/notify.sock" ]] && break; sleep 0.1; done
 [[ -S "$tmp/notify.sock" ]] || fail "notify listener did not start"
@@ -228,10 +232,13 @@ echo "PASS socket activation: LISTEN_FDS socket answers Status: 503 unhealthy; R
 
 old_workers=$(children_of "$supervisor")
 [[ $(wc -l <<<"$old_workers") == 2 ]] || fail "expected 2 workers, got: $old_workers"
-fcgi hammer "$tmp/fcgi.sock" "$tmp/hammer.stop" >"$tmp/hammer.txt" 2>"$tmp/hammer.log" &
+"${fcgi_tool[@]}" hammer "$tmp/fcgi.sock" "$tmp/hammer.start" "$tmp/hammer.stop" \
+    >"$tmp/hammer.txt" 2>"$tmp/hammer.log" &
 hammer=$!
 started+=("$hammer")
-sleep 0.5
+for _ in $(seq 100); do [[ -e "$tmp/hammer.start" ]] && break; sleep 0.1; done
+[[ -e "$tmp/hammer.start" ]] || fail "SIGHUP: the request loop did not start"
+sleep 0.2
 kill -HUP "$supervisor"
 reloaded=""
 for _ in $(seq 100); do
@@ -266,9 +273,16 @@ done
 grep -q "^$supervisor STOPPING=1$" "$tmp/notify.txt" || fail "SIGTERM: no STOPPING=1"
 echo "PASS SIGTERM: drained and exited 0"
 
-rc=0
+# systemd-socket-activate execs the service on the first connection, as systemd would.
 systemd-socket-activate -l "$tmp/bad.sock" "${secrets[@]}" \
-    "$binary" --config "$tmp/bad-config.json" 2>"$tmp/bad-config.log" || rc=$?
+    "$binary" --config "$tmp/bad-config.json" 2>"$tmp/bad-config.log" &
+supervisor=$!
+started+=("$supervisor")
+for _ in $(seq 50); do [[ -S "$tmp/bad.sock" ]] && break; sleep 0.1; done
+fcgi get "$tmp/bad.sock" /health >/dev/null 2>&1 || true
+wait_exit "$supervisor"
+rc=$exit_status
+forget "$supervisor"
 [[ "$rc" == 2 ]] || fail "bad config: exit status $rc (want 2, RestartPreventExitStatus=2)"
 grep -q jwtSecret "$tmp/bad-config.log" || fail "bad config: message does not name auth.jwtSecret"
 : >"$tmp/bad-config.log"
