@@ -28,34 +28,33 @@ http::Response method_not_allowed(const char* allow) {
 
 bool is_read(Method method) { return method == Method::kGet || method == Method::kHead; }
 
-// /auth/... on the main domain (SPEC §3). Fixed names come before /auth/{provider}, so no
+// /auth/{name} on the main domain (SPEC §3). Fixed names come before /auth/{provider}, so no
 // provider can be called "providers", "session" and so on.
-http::Response dispatch_auth(handlers::RequestContext& context, std::string_view rest) {
+http::Response dispatch_auth_name(handlers::RequestContext& context, std::string_view name) {
     const Method method = context.request.method;
-    const std::size_t slash = rest.find('/');
-    const std::string_view first = rest.substr(0, slash);
-    const std::string_view second =
-        slash == std::string_view::npos ? std::string_view{} : rest.substr(slash + 1);
-    if (first.empty() || second.find('/') != std::string_view::npos) throw not_found();
-    if (slash == std::string_view::npos) {
-        if (first == "logout") {
-            if (method == Method::kPost || method == Method::kGet) return handlers::logout(context);
-            return method_not_allowed("GET, POST");
-        }
-        if (first == "sessions") {
-            if (is_read(method)) return handlers::list_sessions(context);
-            if (method == Method::kDelete) return handlers::revoke_sessions(context);
-            return method_not_allowed("GET, HEAD, DELETE");
-        }
-        if (!is_read(method)) return method_not_allowed("GET, HEAD");
-        if (first == "providers") return handlers::list_providers(context);
-        if (first == "whoami") return handlers::whoami(context);
-        if (first == "session") return handlers::current_session(context);
-        if (first == "success") return handlers::login_success(context);
-        if (first == "authorize") return handlers::authorize_pod(context);
-        return handlers::start_login(context, std::string(first));
+    if (name == "logout") {
+        if (method == Method::kPost || method == Method::kGet) return handlers::logout(context);
+        return method_not_allowed("GET, POST");
     }
-    if (second.empty()) throw not_found();
+    if (name == "sessions") {
+        if (is_read(method)) return handlers::list_sessions(context);
+        if (method == Method::kDelete) return handlers::revoke_sessions(context);
+        return method_not_allowed("GET, HEAD, DELETE");
+    }
+    if (!is_read(method)) return method_not_allowed("GET, HEAD");
+    if (name == "providers") return handlers::list_providers(context);
+    if (name == "whoami") return handlers::whoami(context);
+    if (name == "session") return handlers::current_session(context);
+    if (name == "success") return handlers::login_success(context);
+    if (name == "authorize") return handlers::authorize_pod(context);
+    return handlers::start_login(context, std::string(name));
+}
+
+// /auth/{first}/{second}: a session to revoke or a provider's callback.
+http::Response dispatch_auth_pair(handlers::RequestContext& context,
+                                  std::string_view first,
+                                  std::string_view second) {
+    const Method method = context.request.method;
     if (first == "sessions") {
         if (method != Method::kDelete) return method_not_allowed("DELETE");
         return handlers::revoke_session(context, std::string(second));
@@ -65,6 +64,16 @@ http::Response dispatch_auth(handlers::RequestContext& context, std::string_view
         return handlers::finish_login(context, std::string(first));
     }
     throw not_found();
+}
+
+http::Response dispatch_auth(handlers::RequestContext& context, std::string_view rest) {
+    const std::size_t slash = rest.find('/');
+    const std::string_view first = rest.substr(0, slash);
+    if (first.empty()) throw not_found();
+    if (slash == std::string_view::npos) return dispatch_auth_name(context, first);
+    const std::string_view second = rest.substr(slash + 1);
+    if (second.empty() || second.find('/') != std::string_view::npos) throw not_found();
+    return dispatch_auth_pair(context, first, second);
 }
 
 http::Response dispatch_main(const handlers::Worker& worker, const http::Request& request) {

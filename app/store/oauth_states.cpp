@@ -30,7 +30,7 @@ void insert_oauth_state(soci::session& sql,
                         const std::string& state,
                         const OAuthState& login,
                         long long lifetime_seconds) {
-    const double lifetime = static_cast<double>(lifetime_seconds);
+    const auto lifetime = static_cast<double>(lifetime_seconds);
     run(sql, [&] {
         sql << kPurgeExpiredStates;
         sql << kInsertState, soci::use(state, "state"), soci::use(login.provider, "provider"),

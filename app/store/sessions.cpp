@@ -54,7 +54,7 @@ Session create_session(soci::session& sql,
                        const std::string& id,
                        const std::string& user_id,
                        long long lifetime_seconds) {
-    const double lifetime = static_cast<double>(lifetime_seconds);
+    const auto lifetime = static_cast<double>(lifetime_seconds);
     Session session;
     run(sql, [&] {
         sql << kPurgeExpiredSessions;
@@ -68,7 +68,7 @@ Session create_session(soci::session& sql,
 std::optional<SessionOwner> touch_session(soci::session& sql,
                                           const std::string& id,
                                           long long lifetime_seconds) {
-    const double lifetime = static_cast<double>(lifetime_seconds);
+    const auto lifetime = static_cast<double>(lifetime_seconds);
     std::optional<SessionOwner> found;
     run(sql, [&] {
         found.reset();
