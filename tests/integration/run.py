@@ -11,6 +11,7 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import harness  # noqa: E402
+import oauth_providers  # noqa: E402
 
 
 def main():
@@ -18,22 +19,30 @@ def main():
     var = os.environ.get("WEBPODS_TEST_VAR",
                          os.path.join(harness.stack_module.REPO, "var", "test"))
     shutil.rmtree(var, ignore_errors=True)
+    # The login tests talk to local OAuth providers (tests/stack/oauth), up before the stack so
+    # its config can name them.
+    providers = oauth_providers.Providers().start()
+    https_port = harness.stack_module.free_port()
     stack = harness.stack_module.Stack(
         var, build_dir=os.environ.get("WEBPODS_BUILD_DIR"),
         http_port=harness.stack_module.free_port(),
-        https_port=harness.stack_module.free_port(),
-        config_overrides={"workers": 2, "threadsPerWorker": 8})
-    started = time.time()
-    stack.start()
-    print(f"stack up in {time.time() - started:.1f}s (http {stack.http_port}, "
-          f"https {stack.https_port})", flush=True)
-    harness.STACK = stack
+        https_port=https_port,
+        config_overrides={"workers": 2, "threadsPerWorker": 8,
+                          "oauth": providers.config(harness.stack_module.free_port(),
+                                                    https_port)})
+    harness.OAUTH = providers
     try:
+        started = time.time()
+        stack.start()
+        print(f"stack up in {time.time() - started:.1f}s (http {stack.http_port}, "
+              f"https {stack.https_port})", flush=True)
+        harness.STACK = stack
         pattern = sys.argv[1] if len(sys.argv) > 1 else "test_*.py"
         suite = unittest.defaultTestLoader.discover(HERE, pattern=pattern, top_level_dir=HERE)
         result = unittest.TextTestRunner(verbosity=2).run(suite)
     finally:
         stack.stop()
+        providers.stop()
     sys.exit(0 if result.wasSuccessful() else 1)
 
 

@@ -6,6 +6,7 @@ packages=(
     build-essential cmake g++ clang clang-format clang-tidy libclang-rt-14-dev
     libfcgi-dev libsoci-dev libpoco-dev libboost-test-dev libssl-dev libpq-dev
     nginx postgresql openssl python3 curl spawn-fcgi systemd wrk
+    nodejs  # with npm: the local OAuth providers and the browser driver of tests/stack/oauth
 )
 if [[ "${WEBPODS_BROWSER_TESTS:-1}" == 1 ]]; then
     packages+=(chromium)
