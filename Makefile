@@ -6,12 +6,13 @@ HTTPS_PORT ?= 8443
 CONFIG ?=
 JOBS ?= 2
 PYTHON ?= python3
+FUZZ_SECONDS ?= 600
 
 BUILD := build
-SOURCES := $(shell find app tests/unit -name '*.cpp' -o -name '*.h')
+SOURCES := $(shell find app tests/unit tests/fuzz -name '*.cpp' -o -name '*.h')
 
 .PHONY: all deps build run token test unit asan tsan integration systemd-check format \
-        format-check lint bench clean
+        format-check lint bench clean fuzz fuzz-build fuzz-smoke
 
 all: build
 
@@ -60,8 +61,20 @@ format-check:
 lint: build
 	@run-clang-tidy-14 -quiet -p $(BUILD)/release -j $(JOBS) '$(CURDIR)/app/' >/dev/null
 
-test: deps format-check unit asan integration systemd-check
+test: deps format-check unit asan fuzz-smoke integration systemd-check
 	@echo "make test: all passed"
+
+# libFuzzer targets (tests/fuzz, clang + ASan + UBSan): `fuzz` runs each FUZZ_SECONDS,
+# `fuzz-smoke` (part of `make test`) a few seconds each from the committed seeds.
+fuzz-build: deps
+	@cmake -S tests/fuzz -B $(BUILD)/fuzz -DCMAKE_CXX_COMPILER=clang++-14 >/dev/null
+	@cmake --build $(BUILD)/fuzz -j$(JOBS)
+
+fuzz: fuzz-build
+	@tests/fuzz/run.sh $(BUILD)/fuzz $(FUZZ_SECONDS)
+
+fuzz-smoke: fuzz-build
+	@tests/fuzz/run.sh $(BUILD)/fuzz 5
 
 bench: build
 	@$(PYTHON) tests/bench/bench.py
