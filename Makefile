@@ -59,9 +59,11 @@ format-check:
 	@clang-format-14 --dry-run --Werror $(SOURCES)
 
 lint: build
-	@run-clang-tidy-14 -quiet -p $(BUILD)/release -j $(JOBS) '$(CURDIR)/app/' >/dev/null
+	@run-clang-tidy-14 -quiet -p $(BUILD)/release -j $(JOBS) '$(CURDIR)/app/' \
+		>$(BUILD)/lint.log 2>&1 || { grep -A3 'error:' $(BUILD)/lint.log; exit 1; }
+	@echo "lint: clang-tidy clean"
 
-test: deps format-check unit asan fuzz-smoke integration systemd-check
+test: deps format-check lint unit asan fuzz-smoke integration systemd-check
 	@echo "make test: all passed"
 
 # libFuzzer targets (tests/fuzz, clang + ASan + UBSan): `fuzz` runs each FUZZ_SECONDS,

@@ -16,6 +16,7 @@ constexpr const char* kUsage =
 
 int main(int argc, char** argv) {
     webpods::workers::SupervisorOptions options;
+    // NOLINTNEXTLINE(concurrency-mt-unsafe): read once, before any thread exists
     if (const char* from_environment = std::getenv("WEBPODS_CONFIG")) {
         options.config_path = from_environment;
     }

@@ -49,14 +49,18 @@ Arguments parse_arguments(int argc, char** argv) {
     return arguments;
 }
 
-std::string option(const Arguments& arguments, const std::string& name, std::string fallback) {
+std::string option(const Arguments& arguments,
+                   const std::string& name,
+                   const std::string& fallback) {
     const auto found = arguments.options.find(name);
     return found == arguments.options.end() ? fallback : found->second;
 }
 
 int migrate(soci::session& sql, const Arguments& arguments) {
     const auto applied = store::apply_migrations(sql, option(arguments, "dir", "sql/migrations"));
-    for (const auto& name : applied) std::cout << "applied " << name << "\n";
+    for (const auto& name : applied) {
+        std::cout << "applied " << name << "\n";
+    }
     std::cout << (applied.empty() ? "schema up to date\n" : "schema migrated\n");
     return 0;
 }
@@ -85,7 +89,9 @@ int token(soci::session& sql, const config::Config& config, const Arguments& arg
     claims.name = user.name;
     claims.provider = user.provider;
     const std::string pod = option(arguments, "pod", "");
-    if (!pod.empty()) claims.pod = pod;
+    if (!pod.empty()) {
+        claims.pod = pod;
+    }
     claims.issued_at = static_cast<std::int64_t>(std::time(nullptr));
     claims.expires_at = claims.issued_at + config.jwt_expiry;
     std::cerr << "user " << user.id << " (" << user.auth_id << ")\n";
@@ -160,10 +166,18 @@ int main(int argc, char** argv) {
         store::Database database(store::connection_string(config.database), 1);
         store::Database::Lease lease(database);
         const std::string& command = arguments.positional[0];
-        if (command == "migrate") return migrate(lease.sql(), arguments);
-        if (command == "token") return token(lease.sql(), config, arguments);
-        if (command == "verify") return verify(lease.sql(), arguments);
-        if (command == "users") return list_users(lease.sql());
+        if (command == "migrate") {
+            return migrate(lease.sql(), arguments);
+        }
+        if (command == "token") {
+            return token(lease.sql(), config, arguments);
+        }
+        if (command == "verify") {
+            return verify(lease.sql(), arguments);
+        }
+        if (command == "users") {
+            return list_users(lease.sql());
+        }
         std::cerr << kUsage;
         return 2;
     } catch (const http::Error& error) {

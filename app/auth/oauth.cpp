@@ -58,10 +58,16 @@ std::string base64url(const unsigned char* bytes, std::size_t size) {
     const int length = EVP_EncodeBlock(
         reinterpret_cast<unsigned char*>(encoded.data()), bytes, static_cast<int>(size));
     encoded.resize(static_cast<std::size_t>(length));
-    while (!encoded.empty() && encoded.back() == '=') encoded.pop_back();
+    while (!encoded.empty() && encoded.back() == '=') {
+        encoded.pop_back();
+    }
     for (char& c : encoded) {
-        if (c == '+') c = '-';
-        if (c == '/') c = '_';
+        if (c == '+') {
+            c = '-';
+        }
+        if (c == '/') {
+            c = '_';
+        }
     }
     return encoded;
 }
@@ -135,12 +141,16 @@ Answer call_provider(const std::string& method,
         session->setTimeout(timeout, timeout, timeout);
 
         std::string target = uri.getPathAndQuery();
-        if (target.empty()) target = "/";
+        if (target.empty()) {
+            target = "/";
+        }
         Poco::Net::HTTPRequest request(method, target, Poco::Net::HTTPMessage::HTTP_1_1);
         // GitHub refuses API calls without a User-Agent.
         request.set("User-Agent", "webpods/" WEBPODS_VERSION);
         request.set("Accept", "application/json");
-        for (const auto& [name, value] : headers) request.set(name, value);
+        for (const auto& [name, value] : headers) {
+            request.set(name, value);
+        }
         if (method == Poco::Net::HTTPRequest::HTTP_POST) {
             request.setContentType("application/x-www-form-urlencoded");
             request.setContentLength(static_cast<std::streamsize>(form_body.size()));
@@ -148,7 +158,9 @@ Answer call_provider(const std::string& method,
         std::ostream& out = session->sendRequest(request);
         out << form_body;
         out.flush();
-        if (!out) fail(endpoint + ": sending the request failed");
+        if (!out) {
+            fail(endpoint + ": sending the request failed");
+        }
 
         Poco::Net::HTTPResponse response;
         std::istream& in = session->receiveResponse(response);
@@ -157,10 +169,16 @@ Answer call_provider(const std::string& method,
         std::array<char, 8192> buffer{};
         while (in.read(buffer.data(), buffer.size()) || in.gcount() > 0) {
             answer.body.append(buffer.data(), static_cast<std::size_t>(in.gcount()));
-            if (answer.body.size() > kMaxAnswerSize) fail(endpoint + ": answer too large");
-            if (Clock::now() - started > 2 * kProviderTimeout) fail(endpoint + ": too slow");
+            if (answer.body.size() > kMaxAnswerSize) {
+                fail(endpoint + ": answer too large");
+            }
+            if (Clock::now() - started > 2 * kProviderTimeout) {
+                fail(endpoint + ": too slow");
+            }
         }
-        if (in.bad()) fail(endpoint + ": reading the answer failed");
+        if (in.bad()) {
+            fail(endpoint + ": reading the answer failed");
+        }
         return answer;
     } catch (const http::Error&) {
         throw;
@@ -173,11 +191,15 @@ Answer call_provider(const std::string& method,
 
 // The JSON object in text, or null when text is not one (nesting is bounded before Poco parses).
 Poco::JSON::Object::Ptr parse_object(std::string_view text) {
-    if (!http::is_valid_json(text)) return nullptr;
+    if (!http::is_valid_json(text)) {
+        return nullptr;
+    }
     try {
         Poco::JSON::Parser parser;
         const Poco::Dynamic::Var parsed = parser.parse(std::string(text));
-        if (parsed.type() != typeid(Poco::JSON::Object::Ptr)) return nullptr;
+        if (parsed.type() != typeid(Poco::JSON::Object::Ptr)) {
+            return nullptr;
+        }
         return parsed.extract<Poco::JSON::Object::Ptr>();
     } catch (const Poco::Exception&) {
         return nullptr;
@@ -187,7 +209,9 @@ Poco::JSON::Object::Ptr parse_object(std::string_view text) {
 // A string member, empty when absent, null or not a string.
 std::string string_member(const Poco::JSON::Object& object, const std::string& key) {
     const Poco::Dynamic::Var value = object.get(key);
-    if (value.isEmpty() || !value.isString()) return {};
+    if (value.isEmpty() || !value.isString()) {
+        return {};
+    }
     return value.extract<std::string>();
 }
 
@@ -202,7 +226,9 @@ bool is_http_url(std::string_view url) {
 }
 
 std::string without_trailing_slash(std::string url) {
-    while (!url.empty() && url.back() == '/') url.pop_back();
+    while (!url.empty() && url.back() == '/') {
+        url.pop_back();
+    }
     return url;
 }
 
@@ -214,7 +240,9 @@ OAuthEndpoints discover(const config::OAuthProvider& provider) {
         fail(endpoint_of(Poco::URI(url)) + ": answered " + std::to_string(answer.status));
     }
     const Poco::JSON::Object::Ptr document = parse_object(answer.body);
-    if (!document) fail(url + ": not a JSON object");
+    if (!document) {
+        fail(url + ": not a JSON object");
+    }
     // OpenID Connect Discovery §4.3: the document must name the issuer it was fetched for.
     if (without_trailing_slash(string_member(*document, "issuer")) != issuer) {
         fail(url + ": the document names another issuer");
@@ -258,7 +286,9 @@ private:
 std::string form_encode(const Headers& fields) {
     std::string text;
     for (const auto& [name, value] : fields) {
-        if (!text.empty()) text += '&';
+        if (!text.empty()) {
+            text += '&';
+        }
         text += url_encode(name) + '=' + url_encode(value);
     }
     return text;
@@ -328,7 +358,9 @@ std::string authorization_url(const config::OAuthProvider& provider,
     Headers fields{{"response_type", "code"},
                    {"client_id", provider.client_id},
                    {"redirect_uri", redirect_uri}};
-    if (!provider.scope.empty()) fields.emplace_back("scope", provider.scope);
+    if (!provider.scope.empty()) {
+        fields.emplace_back("scope", provider.scope);
+    }
     fields.emplace_back("state", state);
     fields.emplace_back("code_challenge", code_challenge);
     fields.emplace_back("code_challenge_method", "S256");
@@ -344,9 +376,15 @@ OAuthEndpoints resolve_endpoints(const config::OAuthProvider& provider) {
         static DiscoveryCache cache;
         endpoints = cache.get(provider.issuer, [&provider] { return discover(provider); });
     }
-    if (!provider.auth_url.empty()) endpoints.authorization = provider.auth_url;
-    if (!provider.token_url.empty()) endpoints.token = provider.token_url;
-    if (!provider.userinfo_url.empty()) endpoints.userinfo = provider.userinfo_url;
+    if (!provider.auth_url.empty()) {
+        endpoints.authorization = provider.auth_url;
+    }
+    if (!provider.token_url.empty()) {
+        endpoints.token = provider.token_url;
+    }
+    if (!provider.userinfo_url.empty()) {
+        endpoints.userinfo = provider.userinfo_url;
+    }
     endpoints.email = provider.email_url;
     if (!is_http_url(endpoints.authorization) || !is_http_url(endpoints.token) ||
         !is_http_url(endpoints.userinfo)) {
@@ -364,8 +402,9 @@ std::string exchange_code(const config::OAuthProvider& provider,
                    {"code", code},
                    {"redirect_uri", redirect_uri},
                    {"client_id", provider.client_id}};
-    if (!provider.client_secret.empty())
+    if (!provider.client_secret.empty()) {
         fields.emplace_back("client_secret", provider.client_secret);
+    }
     fields.emplace_back("code_verifier", code_verifier);
     const Answer answer =
         call_provider(Poco::Net::HTTPRequest::HTTP_POST, endpoints.token, {}, form_encode(fields));
@@ -381,9 +420,13 @@ std::string exchange_code(const config::OAuthProvider& provider,
         try {
             const http::QueryParams form = http::parse_query(answer.body);
             const auto token = form.find("access_token");
-            if (token != form.end()) access_token = token->second;
+            if (token != form.end()) {
+                access_token = token->second;
+            }
             const auto refused = form.find("error");
-            if (refused != form.end()) error = refused->second;
+            if (refused != form.end()) {
+                error = refused->second;
+            }
         } catch (const http::Error&) {
             fail(endpoint + ": unreadable answer");
         }
@@ -396,8 +439,12 @@ std::string exchange_code(const config::OAuthProvider& provider,
             "The login provider refused the authorization code",
             endpoint + ": answered " + std::to_string(answer.status) + " " + error.substr(0, 64));
     }
-    if (answer.status != 200) fail(endpoint + ": answered " + std::to_string(answer.status));
-    if (access_token.empty()) fail(endpoint + ": no access_token in the answer");
+    if (answer.status != 200) {
+        fail(endpoint + ": answered " + std::to_string(answer.status));
+    }
+    if (access_token.empty()) {
+        fail(endpoint + ": no access_token in the answer");
+    }
     return access_token;
 }
 
@@ -417,7 +464,9 @@ OAuthIdentity fetch_identity(const config::OAuthProvider& provider,
         try {
             const Answer emails =
                 call_provider(Poco::Net::HTTPRequest::HTTP_GET, endpoints.email, bearer, {});
-            if (emails.status == 200) identity.email = pick_email(emails.body);
+            if (emails.status == 200) {
+                identity.email = pick_email(emails.body);
+            }
         } catch (const http::Error&) {
             identity.email.clear();
         }
@@ -427,17 +476,23 @@ OAuthIdentity fetch_identity(const config::OAuthProvider& provider,
 
 OAuthIdentity parse_userinfo(const config::OAuthProvider& provider, std::string_view json) {
     const Poco::JSON::Object::Ptr object = parse_object(json);
-    if (!object) fail("userinfo of " + provider.id + ": not a JSON object");
+    if (!object) {
+        fail("userinfo of " + provider.id + ": not a JSON object");
+    }
     OAuthIdentity identity;
     for (const std::string& key : {provider.user_id_field, std::string("sub")}) {
         const Poco::Dynamic::Var value = object->get(key);
-        if (value.isEmpty()) continue;
+        if (value.isEmpty()) {
+            continue;
+        }
         if (value.isString()) {
             identity.user_id = value.extract<std::string>();
         } else if (value.isInteger() && !value.isBoolean()) {
             identity.user_id = value.convert<std::string>();
         }
-        if (!identity.user_id.empty()) break;
+        if (!identity.user_id.empty()) {
+            break;
+        }
     }
     if (!is_usable_user_id(identity.user_id)) {
         fail("userinfo of " + provider.id + ": no usable user id in field " +
@@ -447,18 +502,24 @@ OAuthIdentity parse_userinfo(const config::OAuthProvider& provider, std::string_
     for (const std::string& key :
          {provider.name_field, std::string("login"), std::string("preferred_username")}) {
         identity.name = string_member(*object, key);
-        if (!identity.name.empty()) break;
+        if (!identity.name.empty()) {
+            break;
+        }
     }
     return identity;
 }
 
 std::string pick_email(std::string_view json) {
-    if (!http::is_valid_json(json)) return {};
+    if (!http::is_valid_json(json)) {
+        return {};
+    }
     Poco::JSON::Array::Ptr list;
     try {
         Poco::JSON::Parser parser;
         const Poco::Dynamic::Var parsed = parser.parse(std::string(json));
-        if (parsed.type() != typeid(Poco::JSON::Array::Ptr)) return {};
+        if (parsed.type() != typeid(Poco::JSON::Array::Ptr)) {
+            return {};
+        }
         list = parsed.extract<Poco::JSON::Array::Ptr>();
     } catch (const Poco::Exception&) {
         return {};
@@ -467,18 +528,28 @@ std::string pick_email(std::string_view json) {
     std::string first_plain;
     for (const Poco::Dynamic::Var& entry : *list) {
         if (entry.isString()) {
-            if (first_plain.empty()) first_plain = entry.extract<std::string>();
+            if (first_plain.empty()) {
+                first_plain = entry.extract<std::string>();
+            }
             continue;
         }
-        if (entry.type() != typeid(Poco::JSON::Object::Ptr)) continue;
+        if (entry.type() != typeid(Poco::JSON::Object::Ptr)) {
+            continue;
+        }
         const auto& object = *entry.extract<Poco::JSON::Object::Ptr>();
         std::string email = string_member(object, "email");
-        if (email.empty()) continue;
+        if (email.empty()) {
+            continue;
+        }
         // Providers that do not say whether an address is verified vouch for all they list.
         const bool is_verified = !object.has("verified") || is_true(object, "verified");
         const bool is_primary = is_true(object, "primary");
-        if (is_verified && is_primary) return email;
-        if (is_verified && verified.empty()) verified = email;
+        if (is_verified && is_primary) {
+            return email;
+        }
+        if (is_verified && verified.empty()) {
+            verified = email;
+        }
     }
     return verified.empty() ? first_plain : verified;
 }

@@ -15,7 +15,9 @@ bool KnownUsers::contains(const std::string& user_id, const std::string& auth_id
 
 void KnownUsers::remember(const std::string& user_id, const std::string& auth_id) {
     const std::lock_guard<std::mutex> lock(mutex_);
-    if (pairs_.size() >= kMaxRemembered) pairs_.clear();
+    if (pairs_.size() >= kMaxRemembered) {
+        pairs_.clear();
+    }
     pairs_.emplace(user_id, auth_id);
 }
 
@@ -40,7 +42,9 @@ std::optional<Principal> authenticate(const http::Request& request,
                                       soci::session& sql,
                                       KnownUsers& known_users) {
     const std::optional<std::string> token = find_token(request, cookie);
-    if (!token) return std::nullopt;
+    if (!token) {
+        return std::nullopt;
+    }
     Claims claims = verify_token(*token, jwt_secret, static_cast<std::int64_t>(std::time(nullptr)));
     if (!known_users.contains(claims.user_id, claims.auth_id)) {
         const auto user = store::find_user_by_id(sql, claims.user_id);

@@ -4,6 +4,7 @@
 #include <openssl/evp.h>
 
 #include <array>
+#include <cstddef>
 #include <cstdio>
 #include <ctime>
 #include <stdexcept>
@@ -19,7 +20,7 @@ std::string sha256_hex(std::string_view bytes) {
     }
     static constexpr std::string_view kHexDigits = "0123456789abcdef";
     std::string hex;
-    hex.reserve(length * 2U);
+    hex.reserve(static_cast<std::size_t>(length) * 2U);
     for (unsigned int i = 0; i < length; ++i) {
         hex.push_back(kHexDigits[digest[i] >> 4U]);
         hex.push_back(kHexDigits[digest[i] & 0x0fU]);
@@ -54,7 +55,7 @@ std::string record_hash(const RecordFields& record) {
 std::string format_timestamp(std::chrono::system_clock::time_point when) {
     const auto milliseconds =
         std::chrono::duration_cast<std::chrono::milliseconds>(when.time_since_epoch()).count();
-    const std::time_t seconds = static_cast<std::time_t>(milliseconds / 1000);
+    const auto seconds = static_cast<std::time_t>(milliseconds / 1000);
     std::tm utc{};
     gmtime_r(&seconds, &utc);
     std::array<char, 32> text{};

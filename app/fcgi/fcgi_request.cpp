@@ -39,7 +39,9 @@ std::string host_of(std::string_view host) {
         host = host.substr(0, colon);
     }
     std::string text = lower_case(std::string(host));
-    if (!text.empty() && text.back() == '.') text.pop_back();
+    if (!text.empty() && text.back() == '.') {
+        text.pop_back();
+    }
     return text;
 }
 
@@ -47,7 +49,9 @@ std::string host_of(std::string_view host) {
 
 void prepare_listen_socket(int listen_fd) {
     const int flags = fcntl(listen_fd, F_GETFL, 0);
-    if (flags >= 0) fcntl(listen_fd, F_SETFL, flags | O_NONBLOCK);
+    if (flags >= 0) {
+        fcntl(listen_fd, F_SETFL, flags | O_NONBLOCK);
+    }
 }
 
 Listener::Listener(int listen_fd) : listen_fd_(listen_fd), epoll_fd_(epoll_create1(EPOLL_CLOEXEC)) {
@@ -58,7 +62,9 @@ Listener::Listener(int listen_fd) : listen_fd_(listen_fd), epoll_fd_(epoll_creat
 }
 
 Listener::~Listener() {
-    if (epoll_fd_ >= 0) close(epoll_fd_);
+    if (epoll_fd_ >= 0) {
+        close(epoll_fd_);
+    }
 }
 
 FcgiRequest::FcgiRequest(Listener& listener) : listener_(listener) {
@@ -66,7 +72,9 @@ FcgiRequest::FcgiRequest(Listener& listener) : listener_(listener) {
 }
 
 FcgiRequest::~FcgiRequest() {
-    if (open_) finish();
+    if (open_) {
+        finish();
+    }
     FCGX_Free(&request_, 1);
 }
 
@@ -74,13 +82,17 @@ bool FcgiRequest::accept(std::chrono::milliseconds timeout) {
     // A connection kept open by the web server is read directly; otherwise wait for the listener.
     if (request_.ipcFd < 0) {
         std::unique_lock<std::timed_mutex> turn(listener_.accept_mutex_, std::defer_lock);
-        if (!turn.try_lock_for(timeout)) return false;
+        if (!turn.try_lock_for(timeout)) {
+            return false;
+        }
         epoll_event event{};
         if (epoll_wait(listener_.epoll_fd_, &event, 1, static_cast<int>(timeout.count())) <= 0) {
             return false;
         }
         // Non-blocking: another process may have taken the connection (EAGAIN).
-        if (FCGX_Accept_r(&request_) < 0) return false;
+        if (FCGX_Accept_r(&request_) < 0) {
+            return false;
+        }
     } else if (FCGX_Accept_r(&request_) < 0) {
         return false;
     }
@@ -88,13 +100,15 @@ bool FcgiRequest::accept(std::chrono::milliseconds timeout) {
     return true;
 }
 
-http::Request FcgiRequest::read(std::size_t max_body_size) {
+http::Request FcgiRequest::read(std::size_t max_body_size) const {
     http::Request request;
     std::string content_length;
     for (char** param = request_.envp; param != nullptr && *param != nullptr; ++param) {
         const std::string_view entry(*param);
         const std::size_t equals = entry.find('=');
-        if (equals == std::string_view::npos) continue;
+        if (equals == std::string_view::npos) {
+            continue;
+        }
         const std::string_view name = entry.substr(0, equals);
         const std::string_view value = entry.substr(equals + 1);
         if (name == "REQUEST_METHOD") {
@@ -138,7 +152,9 @@ http::Request FcgiRequest::read(std::size_t max_body_size) {
     while (received < expected) {
         const int chunk = FCGX_GetStr(
             &request.body[received], static_cast<int>(expected - received), request_.in);
-        if (chunk <= 0) break;
+        if (chunk <= 0) {
+            break;
+        }
         received += static_cast<std::size_t>(chunk);
     }
     if (received < expected) {
@@ -148,7 +164,7 @@ http::Request FcgiRequest::read(std::size_t max_body_size) {
     return request;
 }
 
-void FcgiRequest::write(const http::Response& response) {
+void FcgiRequest::write(const http::Response& response) const {
     std::string head = "Status: " + std::to_string(response.status) + " " +
                        std::string(http::reason_phrase(response.status)) + "\r\n";
     for (const auto& [name, value] : response.headers) {

@@ -44,10 +44,10 @@ public:
     // The request's CGI parameters and body as an http::Request. Throws
     // http::Error(PAYLOAD_TOO_LARGE) when CONTENT_LENGTH exceeds max_body_size; the body is
     // then not read.
-    http::Request read(std::size_t max_body_size);
+    http::Request read(std::size_t max_body_size) const;
 
     // Writes status, headers and body. For HEAD the body is left to nginx to drop.
-    void write(const http::Response& response);
+    void write(const http::Response& response) const;
 
     // Ends the request (FCGX_Finish_r).
     void finish();

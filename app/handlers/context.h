@@ -95,9 +95,13 @@ std::shared_ptr<const permissions::AllowList> WorkerCache::allow_list(const stor
     {
         const std::lock_guard<std::mutex> lock(mutex_);
         const auto found = allow_lists_.find(head.id);
-        if (found != allow_lists_.end()) cached = found->second;
+        if (found != allow_lists_.end()) {
+            cached = found->second;
+        }
     }
-    if (cached.value && cached.record_count == head.record_count) return cached.value;
+    if (cached.value && cached.record_count == head.record_count) {
+        return cached.value;
+    }
     // Only the records appended since the cached count are read and folded in.
     auto updated = cached.value && cached.record_count < head.record_count
                        ? std::make_shared<permissions::AllowList>(*cached.value)
@@ -108,7 +112,9 @@ std::shared_ptr<const permissions::AllowList> WorkerCache::allow_list(const stor
         updated->apply(record_json);
     }
     const std::lock_guard<std::mutex> lock(mutex_);
-    if (allow_lists_.size() >= kMaxEntries) allow_lists_.clear();
+    if (allow_lists_.size() >= kMaxEntries) {
+        allow_lists_.clear();
+    }
     allow_lists_[head.id] = Entry<permissions::AllowList>{head.record_count, updated};
     return updated;
 }
@@ -125,7 +131,9 @@ std::shared_ptr<const LinkTable> WorkerCache::links(const store::StreamHead& hea
     }
     auto table = std::make_shared<const LinkTable>(fetch_latest());
     const std::lock_guard<std::mutex> lock(mutex_);
-    if (links_.size() >= kMaxEntries) links_.clear();
+    if (links_.size() >= kMaxEntries) {
+        links_.clear();
+    }
     links_[head.id] = Entry<LinkTable>{head.record_count, table};
     return table;
 }

@@ -67,7 +67,9 @@ std::string pod_origin(const config::Config& config, const std::string& pod) {
 }
 
 std::string callback_uri(const config::Config& config, const config::OAuthProvider& provider) {
-    if (!provider.callback_url.empty()) return provider.callback_url;
+    if (!provider.callback_url.empty()) {
+        return provider.callback_url;
+    }
     return config.public_url + "/auth/" + provider.id + "/callback";
 }
 
@@ -93,13 +95,16 @@ std::string display_name(const std::string& provider_id) {
         {"keycloak", "Keycloak"},
     }};
     for (const auto& [id, name] : kKnown) {
-        if (id == provider_id) return std::string(name);
+        if (id == provider_id) {
+            return std::string(name);
+        }
     }
     std::string name = provider_id;
     std::replace(name.begin(), name.end(), '-', ' ');
     std::replace(name.begin(), name.end(), '_', ' ');
-    if (!name.empty())
+    if (!name.empty()) {
         name[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(name[0])));
+    }
     return name;
 }
 
@@ -113,7 +118,9 @@ std::string cookie(std::string_view name,
     std::string text = std::string(name) + "=" + std::string(value) +
                        "; Path=/; Max-Age=" + std::to_string(std::max(0LL, max_age_seconds)) +
                        "; HttpOnly; SameSite=Lax";
-    if (request.https) text += "; Secure";
+    if (request.https) {
+        text += "; Secure";
+    }
     return text;
 }
 
@@ -180,7 +187,9 @@ std::optional<std::string> session_key_of(const RequestContext& context) {
 std::optional<store::SessionOwner> touch_session(RequestContext& context,
                                                  http::Response& response) {
     const std::optional<std::string> key = session_key_of(context);
-    if (!key) return std::nullopt;
+    if (!key) {
+        return std::nullopt;
+    }
     auto owner = store::touch_session(context.sql, *key, kSessionLifetimeSeconds);
     if (owner) {
         response.set_header("Set-Cookie",
@@ -262,13 +271,19 @@ std::string safe_redirect(std::string_view target, std::string_view domain) {
     const bool has_control = std::any_of(target.begin(), target.end(), [](char c) {
         return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
     });
-    if (target.empty() || has_control) return "/";
+    if (target.empty() || has_control) {
+        return "/";
+    }
     if (target.front() == '/') {
-        if (target.size() > 1 && (target[1] == '/' || target[1] == '\\')) return "/";
+        if (target.size() > 1 && (target[1] == '/' || target[1] == '\\')) {
+            return "/";
+        }
         return std::string(target);
     }
     // Browsers read '\' as '/' in http(s) URLs, so it could move the authority: refused.
-    if (target.find('\\') != std::string_view::npos) return "/";
+    if (target.find('\\') != std::string_view::npos) {
+        return "/";
+    }
     std::string_view rest;
     if (target.rfind("https://", 0) == 0) {
         rest = target.substr(8);
@@ -278,7 +293,9 @@ std::string safe_redirect(std::string_view target, std::string_view domain) {
         return "/";
     }
     const std::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
-    if (authority.find('@') != std::string_view::npos) return "/";
+    if (authority.find('@') != std::string_view::npos) {
+        return "/";
+    }
     std::string_view host = authority;
     const std::size_t colon = authority.find(':');
     if (colon != std::string_view::npos) {
@@ -293,7 +310,9 @@ std::string safe_redirect(std::string_view target, std::string_view domain) {
     std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) {
         return static_cast<char>(std::tolower(c));
     });
-    if (lower == domain) return std::string(target);
+    if (lower == domain) {
+        return std::string(target);
+    }
     const std::string suffix = "." + std::string(domain);
     if (lower.size() > suffix.size() &&
         lower.compare(lower.size() - suffix.size(), suffix.size(), suffix) == 0 &&
@@ -334,7 +353,9 @@ http::Response list_providers(RequestContext& context) {
     std::string body = R"({"providers":[)";
     bool first = true;
     for (const config::OAuthProvider& provider : context.worker.config.providers) {
-        if (!first) body += ',';
+        if (!first) {
+            body += ',';
+        }
         first = false;
         body += R"({"id":)" + http::json_quote(provider.id) + R"(,"name":)" +
                 http::json_quote(display_name(provider.id)) + R"(,"login_url":)" +
@@ -360,7 +381,9 @@ http::Response finish_login(RequestContext& context, const std::string& provider
     const std::string state = query_value(context, "state");
     if (state.empty() || code.empty()) {
         // A refusal at the provider (?error=access_denied&state=..) still uses up its state.
-        if (!state.empty()) store::take_oauth_state(context.sql, state);
+        if (!state.empty()) {
+            store::take_oauth_state(context.sql, state);
+        }
         throw Error(ErrorKind::kInvalidInput,
                     "INVALID_CALLBACK",
                     context.query.count("error") > 0 ? "The provider did not grant the login"
@@ -397,7 +420,9 @@ http::Response finish_login(RequestContext& context, const std::string& provider
     } else {
         const std::string token = issue_token(config, user, std::nullopt);
         std::string location = "/auth/success?token=" + auth::url_encode(token);
-        if (!login->redirect.empty()) location += "&redirect=" + auth::url_encode(login->redirect);
+        if (!login->redirect.empty()) {
+            location += "&redirect=" + auth::url_encode(login->redirect);
+        }
         response = private_redirect(std::move(location));
         response.set_header("Set-Cookie",
                             cookie(kTokenCookie, token, config.jwt_expiry, context.request));
@@ -411,7 +436,9 @@ http::Response finish_login(RequestContext& context, const std::string& provider
 http::Response authorize_pod(RequestContext& context) {
     const config::Config& config = context.worker.config;
     const std::string pod = query_value(context, "pod");
-    if (pod.empty()) throw Error(ErrorKind::kInvalidInput, "MISSING_POD", "Missing pod");
+    if (pod.empty()) {
+        throw Error(ErrorKind::kInvalidInput, "MISSING_POD", "Missing pod");
+    }
     if (!routing::is_valid_pod_id(pod)) {
         throw Error(ErrorKind::kInvalidInput, "INVALID_POD_ID", "Invalid pod id");
     }
@@ -421,18 +448,26 @@ http::Response authorize_pod(RequestContext& context) {
     if (const auto owner = touch_session(context, response)) {
         http::Response redirect_response =
             private_redirect(pod_callback_url(config, owner->user, pod, redirect));
-        for (auto& header : response.headers) redirect_response.headers.push_back(header);
+        for (auto& header : response.headers) {
+            redirect_response.headers.push_back(header);
+        }
         return redirect_response;
     }
     std::string provider_id = query_value(context, "provider");
-    if (provider_id.empty()) provider_id = config.default_provider;
-    if (provider_id.empty() && !config.providers.empty()) provider_id = config.providers[0].id;
+    if (provider_id.empty()) {
+        provider_id = config.default_provider;
+    }
+    if (provider_id.empty() && !config.providers.empty()) {
+        provider_id = config.providers[0].id;
+    }
     return begin_login(context, require_provider(config, provider_id), pod, redirect);
 }
 
 http::Response login_success(RequestContext& context) {
     const std::string token = query_value(context, "token");
-    if (token.empty()) throw Error(ErrorKind::kInvalidInput, "MISSING_TOKEN", "Missing token");
+    if (token.empty()) {
+        throw Error(ErrorKind::kInvalidInput, "MISSING_TOKEN", "Missing token");
+    }
     const std::string redirect =
         safe_redirect(query_value(context, "redirect"), context.worker.config.domain);
     http::Response response;
@@ -460,7 +495,9 @@ http::Response login_success(RequestContext& context) {
 http::Response whoami(RequestContext& context) {
     const auth::Principal principal = require_principal(context);
     const std::optional<store::User> user = store::find_user_by_id(context.sql, principal.user_id);
-    if (!user) throw Error(ErrorKind::kUnauthenticated, "INVALID_TOKEN", "Invalid token");
+    if (!user) {
+        throw Error(ErrorKind::kUnauthenticated, "INVALID_TOKEN", "Invalid token");
+    }
     return private_json(R"({"user_id":)" + http::json_quote(user->id) + R"(,"auth_id":)" +
                         http::json_quote(user->auth_id) + R"(,"email":)" +
                         http::json_quote(user->email) + R"(,"name":)" +
@@ -471,7 +508,9 @@ http::Response whoami(RequestContext& context) {
 http::Response current_session(RequestContext& context) {
     http::Response response;
     const std::optional<store::SessionOwner> owner = touch_session(context, response);
-    if (!owner) throw Error(ErrorKind::kUnauthenticated, "NO_SESSION", "No session");
+    if (!owner) {
+        throw Error(ErrorKind::kUnauthenticated, "NO_SESSION", "No session");
+    }
     const store::User& user = owner->user;
     http::Response answer =
         private_json(R"({"user":{"id":)" + http::json_quote(user.id) + R"(,"auth_id":)" +
@@ -481,7 +520,9 @@ http::Response current_session(RequestContext& context) {
                      http::json_quote(owner->session.id) + R"(,"createdAt":)" +
                      http::json_quote(owner->session.created_at) + R"(,"expiresAt":)" +
                      http::json_quote(owner->session.expires_at) + "}");
-    for (auto& header : response.headers) answer.headers.push_back(header);
+    for (auto& header : response.headers) {
+        answer.headers.push_back(header);
+    }
     return answer;
 }
 
@@ -491,7 +532,9 @@ http::Response list_sessions(RequestContext& context) {
         store::list_sessions(context.sql, principal.user_id);
     std::string body = R"({"sessions":[)";
     for (std::size_t i = 0; i < sessions.size(); ++i) {
-        if (i > 0) body += ',';
+        if (i > 0) {
+            body += ',';
+        }
         body += session_json(sessions[i]);
     }
     return private_json(body + R"(],"count":)" + std::to_string(sessions.size()) + "}");
@@ -534,7 +577,9 @@ http::Response pod_login(RequestContext& context, const std::string& pod) {
 http::Response pod_callback(RequestContext& context, const std::string& pod) {
     const config::Config& config = context.worker.config;
     const std::string token = query_value(context, "token");
-    if (token.empty()) throw Error(ErrorKind::kInvalidInput, "MISSING_TOKEN", "Missing token");
+    if (token.empty()) {
+        throw Error(ErrorKind::kInvalidInput, "MISSING_TOKEN", "Missing token");
+    }
     const std::int64_t now = now_unix();
     const auth::Claims claims = auth::verify_token(token, config.jwt_secret, now);
     if (!context.worker.cache.known_users().contains(claims.user_id, claims.auth_id)) {

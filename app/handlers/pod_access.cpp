@@ -10,8 +10,7 @@ namespace webpods::handlers {
 namespace {
 
 http::Error pod_mismatch() {
-    return http::Error(
-        http::ErrorKind::kUnauthenticated, "POD_MISMATCH", "Token is not valid for this pod");
+    return {http::ErrorKind::kUnauthenticated, "POD_MISMATCH", "Token is not valid for this pod"};
 }
 
 std::optional<auth::Principal> authenticate_for_pod(RequestContext& context) {
@@ -29,7 +28,9 @@ bool is_system_stream(std::string_view stream_id) { return stream_id.rfind(".met
 std::optional<auth::Principal> authenticate_reader(RequestContext& context,
                                                    const std::string& pod) {
     auto principal = authenticate_for_pod(context);
-    if (principal && principal->pod && *principal->pod != pod) throw pod_mismatch();
+    if (principal && principal->pod && *principal->pod != pod) {
+        throw pod_mismatch();
+    }
     return principal;
 }
 
@@ -39,7 +40,9 @@ auth::Principal authenticate_writer(RequestContext& context, const std::string& 
         throw http::Error(
             http::ErrorKind::kUnauthenticated, "UNAUTHORIZED", "Authentication required");
     }
-    if (!principal->pod || *principal->pod != pod) throw pod_mismatch();
+    if (!principal->pod || *principal->pod != pod) {
+        throw pod_mismatch();
+    }
     return std::move(*principal);
 }
 
@@ -48,7 +51,9 @@ permissions::Subject subject_of(const auth::Principal& principal) {
 }
 
 permissions::Subject subject_of(const std::optional<auth::Principal>& principal) {
-    if (!principal) return {};
+    if (!principal) {
+        return {};
+    }
     return subject_of(*principal);
 }
 
@@ -58,7 +63,9 @@ bool may(RequestContext& context,
          const store::PodContext& pod) {
     const store::Stream& stream = *pod.stream;
     // System streams belong to whoever owns the pod now, not to the stream's creator.
-    if (is_system_stream(stream.name)) return permissions::is_owner(subject, pod.owner_id);
+    if (is_system_stream(stream.name)) {
+        return permissions::is_owner(subject, pod.owner_id);
+    }
     std::shared_ptr<const permissions::AllowList> allow_list;
     if (pod.allow_list && stream.access_permission.front() == '/') {
         allow_list = context.worker.cache.allow_list(
@@ -88,7 +95,9 @@ store::PodContext require_pod(RequestContext& context,
                               const std::string& pod,
                               const std::string& stream_id) {
     auto loaded = store::load_pod_context(context.sql, pod, stream_id);
-    if (!loaded) throw http::Error(http::ErrorKind::kNotFound, "POD_NOT_FOUND", "Pod not found");
+    if (!loaded) {
+        throw http::Error(http::ErrorKind::kNotFound, "POD_NOT_FOUND", "Pod not found");
+    }
     return std::move(*loaded);
 }
 

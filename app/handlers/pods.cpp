@@ -20,19 +20,23 @@ namespace {
 using http::Error;
 using http::ErrorKind;
 
-Error forbidden() { return Error(ErrorKind::kForbidden, "FORBIDDEN", "Access denied"); }
+Error forbidden() { return {ErrorKind::kForbidden, "FORBIDDEN", "Access denied"}; }
 
 Error invalid_input(const char* message) {
-    return Error(ErrorKind::kInvalidInput, "INVALID_INPUT", message);
+    return {ErrorKind::kInvalidInput, "INVALID_INPUT", message};
 }
 
 // The body as a JSON object, or INVALID_INPUT.
 Poco::JSON::Object::Ptr json_object_body(const std::string& body) {
-    if (!http::is_valid_json(body)) throw invalid_input("Body must be a JSON object");
+    if (!http::is_valid_json(body)) {
+        throw invalid_input("Body must be a JSON object");
+    }
     try {
         Poco::JSON::Parser parser;
         auto object = parser.parse(body).extract<Poco::JSON::Object::Ptr>();
-        if (object.isNull()) throw invalid_input("Body must be a JSON object");
+        if (object.isNull()) {
+            throw invalid_input("Body must be a JSON object");
+        }
         return object;
     } catch (const Poco::Exception&) {
         throw invalid_input("Body must be a JSON object");
@@ -44,7 +48,9 @@ Poco::JSON::Object::Ptr json_object_body(const std::string& body) {
 http::Response delete_pod(RequestContext& context, const std::string& pod) {
     const auth::Principal principal = authenticate_writer(context, pod);
     const store::PodContext pod_context = require_pod(context, pod, std::string(kOwnerStream));
-    if (!permissions::is_owner(subject_of(principal), pod_context.owner_id)) throw forbidden();
+    if (!permissions::is_owner(subject_of(principal), pod_context.owner_id)) {
+        throw forbidden();
+    }
     store::delete_pod(context.sql, pod_context.pod_id);
     return http::Response::empty(204);
 }
@@ -67,7 +73,9 @@ http::Response list_streams(RequestContext& context, const std::string& pod) {
         if (!candidate.stream || !may(context, subject, permissions::Action::kRead, candidate)) {
             continue;
         }
-        if (streams.size() > 1) streams += ',';
+        if (streams.size() > 1) {
+            streams += ',';
+        }
         streams += R"({"stream_id":)" + http::json_quote(stream.name) + R"(,"access_permission":)" +
                    http::json_quote(stream.access_permission) + R"(,"creator_id":)" +
                    http::json_quote(stream.creator_id) + R"(,"created_at":)" +
@@ -81,17 +89,22 @@ http::Response transfer_owner(RequestContext& context, const std::string& pod) {
     const auth::Principal principal = authenticate_writer(context, pod);
     charge(context, RateAction::kWrite, principal.auth_id);
     const store::PodContext pod_context = require_pod(context, pod, std::string(kOwnerStream));
-    if (!permissions::is_owner(subject_of(principal), pod_context.owner_id)) throw forbidden();
+    if (!permissions::is_owner(subject_of(principal), pod_context.owner_id)) {
+        throw forbidden();
+    }
     const auto body = json_object_body(context.request.body);
     if (!body->has("owner") || !body->get("owner").isString()) {
         throw invalid_input("owner must be a user id");
     }
     const auto new_owner =
         store::find_user_by_id(context.sql, body->getValue<std::string>("owner"));
-    if (!new_owner) throw invalid_input("owner names no user");
-    if (!pod_context.stream)
+    if (!new_owner) {
+        throw invalid_input("owner names no user");
+    }
+    if (!pod_context.stream) {
         throw Error(
             ErrorKind::kInternal, "INTERNAL_ERROR", "Internal error", "pod without .meta/owner");
+    }
     const std::string record = R"({"owner":)" + http::json_quote(new_owner->id) + "}";
     store::transfer_pod(context.sql,
                         pod_context.pod_id,
@@ -106,10 +119,14 @@ http::Response set_links(RequestContext& context, const std::string& pod) {
     const auth::Principal principal = authenticate_writer(context, pod);
     charge(context, RateAction::kWrite, principal.auth_id);
     store::PodContext pod_context = require_pod(context, pod, std::string(kLinksStream));
-    if (!permissions::is_owner(subject_of(principal), pod_context.owner_id)) throw forbidden();
+    if (!permissions::is_owner(subject_of(principal), pod_context.owner_id)) {
+        throw forbidden();
+    }
     const auto body = json_object_body(context.request.body);
     for (const auto& [path, target] : *body) {
-        if (!target.isString()) throw invalid_input("Every link target must be a string");
+        if (!target.isString()) {
+            throw invalid_input("Every link target must be a string");
+        }
     }
     if (!pod_context.stream) {
         store::insert_stream(context.sql,
@@ -128,17 +145,23 @@ http::Response set_links(RequestContext& context, const std::string& pod) {
 std::optional<std::string> find_link(RequestContext& context,
                                      const store::StreamHead& head,
                                      const std::string& path) {
-    if (head.record_count == 0) return std::nullopt;
+    if (head.record_count == 0) {
+        return std::nullopt;
+    }
     const auto table = context.worker.cache.links(head, [&context, &head] {
         LinkTable links;
         const auto latest =
             store::find_record_by_index(context.sql, head.id, head.record_count - 1);
-        if (!latest) return links;
+        if (!latest) {
+            return links;
+        }
         try {
             Poco::JSON::Parser parser;
             const auto object = parser.parse(latest->content).extract<Poco::JSON::Object::Ptr>();
             for (const auto& [key, target] : *object) {
-                if (target.isString()) links.emplace(key, target.convert<std::string>());
+                if (target.isString()) {
+                    links.emplace(key, target.convert<std::string>());
+                }
             }
         } catch (const Poco::Exception&) {
             // Validated on write; an unreadable table routes nothing.
@@ -146,7 +169,9 @@ std::optional<std::string> find_link(RequestContext& context,
         return links;
     });
     const auto found = table->find(path);
-    if (found == table->end()) return std::nullopt;
+    if (found == table->end()) {
+        return std::nullopt;
+    }
     return found->second;
 }
 

@@ -24,7 +24,7 @@ http::Response set_links(RequestContext& context, const std::string& pod);
 // The GET target for `path` ("/" or "/about") in the routing table whose .meta/links head is
 // `links`, or nullopt. A target is "stream?query", "stream/alias" or "stream".
 std::optional<std::string> find_link(RequestContext& context,
-                                     const store::StreamHead& links,
+                                     const store::StreamHead& head,
                                      const std::string& path);
 
 }  // namespace webpods::handlers

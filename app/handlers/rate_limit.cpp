@@ -41,6 +41,17 @@ long long limit_of(const config::RateLimits& limits, RateAction action) {
 
 }  // namespace
 
+http::Error limit_exceeded(const RateLimitStatus& status) {
+    const long long retry_after =
+        std::max(1LL, status.resets_at - static_cast<long long>(std::time(nullptr)));
+    http::Error error(http::ErrorKind::kRateLimited, "RATE_LIMIT_EXCEEDED", "Rate limit exceeded");
+    error.with_header("Retry-After", std::to_string(retry_after));
+    for (const auto& [name, value] : rate_limit_headers(status)) {
+        error.with_header(name, value);
+    }
+    return error;
+}
+
 std::vector<std::pair<std::string, std::string>> rate_limit_headers(const RateLimitStatus& status) {
     return {{"X-RateLimit-Limit", std::to_string(status.limit)},
             {"X-RateLimit-Remaining", std::to_string(status.remaining)},
@@ -48,26 +59,31 @@ std::vector<std::pair<std::string, std::string>> rate_limit_headers(const RateLi
 }
 
 std::string rate_identity(const RequestContext& context, const auth::Principal* principal) {
-    if (principal != nullptr) return principal->auth_id;
+    if (principal != nullptr) {
+        return principal->auth_id;
+    }
     return "ip:" + context.request.remote_addr;
 }
 
 void charge(RequestContext& context, RateAction action, const std::string& identity) {
     const config::RateLimits& limits = context.worker.config.rate_limits;
-    if (!limits.enabled) return;
+    if (!limits.enabled) {
+        return;
+    }
     const store::WindowCount window =
         store::count_request(context.sql, identity, action_name(action));
-    if (context.worker.cache.is_purge_due(window.resets_at)) store::purge_old_windows(context.sql);
+    if (context.worker.cache.is_purge_due(window.resets_at)) {
+        store::purge_old_windows(context.sql);
+    }
     const long long limit = limit_of(limits, action);
     const RateLimitStatus status{limit, std::max(0LL, limit - window.count), window.resets_at};
-    if (action == RateAction::kWrite || action == RateAction::kRead) context.rate_limit = status;
-    if (window.count <= limit) return;
-    const long long retry_after =
-        std::max(1LL, window.resets_at - static_cast<long long>(std::time(nullptr)));
-    http::Error error(http::ErrorKind::kRateLimited, "RATE_LIMIT_EXCEEDED", "Rate limit exceeded");
-    error.with_header("Retry-After", std::to_string(retry_after));
-    for (const auto& [name, value] : rate_limit_headers(status)) error.with_header(name, value);
-    throw error;
+    if (action == RateAction::kWrite || action == RateAction::kRead) {
+        context.rate_limit = status;
+    }
+    if (window.count <= limit) {
+        return;
+    }
+    throw limit_exceeded(status);
 }
 
 }  // namespace webpods::handlers

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "handlers/context.h"
+#include "http/error.h"
 
 namespace webpods::handlers {
 
@@ -12,6 +13,9 @@ enum class RateAction { kWrite, kRead, kPodCreate, kStreamCreate };
 // The identity a caller is counted as: its auth_id, or ip:{REMOTE_ADDR} (the address nginx
 // saw, never a client header) when anonymous.
 std::string rate_identity(const RequestContext& context, const auth::Principal* principal);
+
+// 429 RATE_LIMIT_EXCEEDED with Retry-After and the X-RateLimit-* headers of `status`.
+http::Error limit_exceeded(const RateLimitStatus& status);
 
 // Counts the request. Throws Error(RATE_LIMIT_EXCEEDED) with Retry-After and X-RateLimit-*
 // when over the limit. Write and read outcomes are kept in context.rate_limit so the router

@@ -12,7 +12,9 @@ bool is_json_type(std::string_view content_type) {
     const std::string_view media = content_type.substr(0, content_type.find(';'));
     static constexpr std::string_view kJson = "application/json";
     std::string_view trimmed = media;
-    while (!trimmed.empty() && trimmed.back() == ' ') trimmed.remove_suffix(1);
+    while (!trimmed.empty() && trimmed.back() == ' ') {
+        trimmed.remove_suffix(1);
+    }
     return trimmed.size() == kJson.size() &&
            std::equal(trimmed.begin(), trimmed.end(), kJson.begin(), [](char a, char b) {
                return std::tolower(static_cast<unsigned char>(a)) == b;
@@ -37,7 +39,9 @@ std::string record_json(const store::Record& record) {
             (record.previous_hash.empty() ? "null" : http::json_quote(record.previous_hash));
     json += R"(,"author":)" + http::json_quote(record.author);
     json += R"(,"timestamp":)" + http::json_quote(record.timestamp);
-    if (base64) json += R"(,"content_encoding":"base64")";
+    if (base64) {
+        json += R"(,"content_encoding":"base64")";
+    }
     return json + "}";
 }
 

@@ -25,10 +25,10 @@ constexpr long long kMaxListLimit = 1000;
 constexpr std::size_t kMaxContentType = 255;
 
 Error not_found(const char* code, const char* message) {
-    return Error(ErrorKind::kNotFound, code, message);
+    return {ErrorKind::kNotFound, code, message};
 }
 
-Error forbidden() { return Error(ErrorKind::kForbidden, "FORBIDDEN", "Access denied"); }
+Error forbidden() { return {ErrorKind::kForbidden, "FORBIDDEN", "Access denied"}; }
 
 // X-Content-Type, else Content-Type without parameters, else text/plain; form encoding is what
 // `curl -d` sends for plain text, so it counts as text/plain.
@@ -41,7 +41,9 @@ std::string content_type_of(const http::Request& request) {
     const auto not_space = [](char c) { return c != ' ' && c != '\t'; };
     type.erase(type.begin(), std::find_if(type.begin(), type.end(), not_space));
     type.erase(std::find_if(type.rbegin(), type.rend(), not_space).base(), type.end());
-    if (type.empty() || type == "application/x-www-form-urlencoded") return "text/plain";
+    if (type.empty() || type == "application/x-www-form-urlencoded") {
+        return "text/plain";
+    }
     const bool printable =
         std::all_of(type.begin(), type.end(), [](char c) { return c >= 0x20 && c < 0x7f; });
     if (!printable || type.size() > kMaxContentType) {
@@ -53,9 +55,13 @@ std::string content_type_of(const http::Request& request) {
 // SPEC §2: access is honoured only when this write creates the stream.
 std::string access_of(const http::QueryParams& query) {
     const auto found = query.find("access");
-    if (found == query.end() || found->second.empty()) return "public";
+    if (found == query.end() || found->second.empty()) {
+        return "public";
+    }
     const std::string& access = found->second;
-    if (access == "public" || access == "private") return access;
+    if (access == "public" || access == "private") {
+        return access;
+    }
     if (access.size() > 1 && access.front() == '/' &&
         routing::is_valid_stream_id(std::string_view(access).substr(1))) {
         return access;
@@ -76,7 +82,9 @@ http::Response record_by_index(RequestContext& context,
         throw not_found("RECORD_NOT_FOUND", "Record not found");
     }
     auto record = store::find_record_by_index(context.sql, stream.head.id, index);
-    if (!record) throw not_found("RECORD_NOT_FOUND", "Record not found");
+    if (!record) {
+        throw not_found("RECORD_NOT_FOUND", "Record not found");
+    }
     return raw_record_response(context.request,
                                std::move(*record),
                                requested >= 0 ? Caching::kImmutable : Caching::kRevalidate);
@@ -85,7 +93,9 @@ http::Response record_by_index(RequestContext& context,
 std::string records_array(const std::vector<store::Record>& records) {
     std::string json = "[";
     for (const auto& record : records) {
-        if (json.size() > 1) json += ',';
+        if (json.size() > 1) {
+            json += ',';
+        }
         json += record_json(record);
     }
     return json + "]";
@@ -114,7 +124,9 @@ http::Response record_range(RequestContext& context,
 
 long long positive_limit(const http::QueryParams& query) {
     const auto found = query.find("limit");
-    if (found == query.end()) return kDefaultListLimit;
+    if (found == query.end()) {
+        return kDefaultListLimit;
+    }
     const auto limit = routing::parse_integer(found->second);
     if (!limit || *limit <= 0) {
         throw Error(ErrorKind::kInvalidInput, "INVALID_INPUT", "limit must be a positive integer");
@@ -147,19 +159,25 @@ http::Response record_list(RequestContext& context, const store::Stream& stream)
 
 http::Response read_stream(RequestContext& context, const store::Stream& stream) {
     const auto index_parameter = context.query.find("i");
-    if (index_parameter == context.query.end()) return record_list(context, stream);
+    if (index_parameter == context.query.end()) {
+        return record_list(context, stream);
+    }
     const auto index = routing::parse_index_query(index_parameter->second);
     if (!index) {
         throw Error(ErrorKind::kInvalidInput, "INVALID_INDEX", "i must be N or A:B");
     }
-    if (index->end) return record_range(context, stream, index->first, *index->end);
+    if (index->end) {
+        return record_range(context, stream, index->first, *index->end);
+    }
     return record_by_index(context, stream, index->first);
 }
 
 void require_read(RequestContext& context,
                   const std::optional<auth::Principal>& principal,
                   const store::PodContext& pod) {
-    if (!may(context, subject_of(principal), permissions::Action::kRead, pod)) throw forbidden();
+    if (!may(context, subject_of(principal), permissions::Action::kRead, pod)) {
+        throw forbidden();
+    }
 }
 
 // Reads `path` as a stream, or as stream/alias (with the integer fallback) when no stream has
@@ -172,13 +190,17 @@ http::Response read_stream_or_alias(RequestContext& context,
     const std::size_t last_slash = path.rfind('/');
     const bool has_index = context.query.count("i") > 0;
     if (whole.stream || has_index || last_slash == std::string::npos) {
-        if (!whole.stream) throw not_found("STREAM_NOT_FOUND", "Stream not found");
+        if (!whole.stream) {
+            throw not_found("STREAM_NOT_FOUND", "Stream not found");
+        }
         require_read(context, principal, whole);
         return read_stream(context, *whole.stream);
     }
     // Not a stream: the last segment names a record of the stream before it.
     const store::PodContext parent = require_pod(context, pod, path.substr(0, last_slash));
-    if (!parent.stream) throw not_found("STREAM_NOT_FOUND", "Stream not found");
+    if (!parent.stream) {
+        throw not_found("STREAM_NOT_FOUND", "Stream not found");
+    }
     require_read(context, principal, parent);
     const std::string alias = path.substr(last_slash + 1);
     if (routing::is_valid_alias(alias)) {
@@ -188,7 +210,9 @@ http::Response read_stream_or_alias(RequestContext& context,
         }
     }
     const auto index = routing::parse_integer(alias);
-    if (!index) throw not_found("RECORD_NOT_FOUND", "Record not found");
+    if (!index) {
+        throw not_found("RECORD_NOT_FOUND", "Record not found");
+    }
     return record_by_index(context, *parent.stream, *index);
 }
 
@@ -200,7 +224,9 @@ http::Response write_record(RequestContext& context,
     const auth::Principal writer = authenticate_writer(context, pod);
     charge(context, RateAction::kWrite, writer.auth_id);
     // .meta/owner and .meta/links have handlers of their own; other .meta paths are reserved.
-    if (is_system_stream(stream_id)) throw forbidden();
+    if (is_system_stream(stream_id)) {
+        throw forbidden();
+    }
     const auto alias_parameter = context.query.find("alias");
     const std::string alias =
         alias_parameter == context.query.end() ? std::string{} : alias_parameter->second;
@@ -215,18 +241,26 @@ http::Response write_record(RequestContext& context,
     const std::string access = access_of(context.query);
 
     auto loaded = store::load_pod_context(context.sql, pod, stream_id);
-    if (!loaded) charge(context, RateAction::kPodCreate, writer.auth_id);
+    if (!loaded) {
+        charge(context, RateAction::kPodCreate, writer.auth_id);
+    }
     store::PodContext pod_context =
         loaded ? std::move(*loaded) : create_pod(context, pod, stream_id, writer);
     const permissions::Subject subject = subject_of(writer);
     if (!pod_context.stream) {
-        if (!permissions::is_owner(subject, pod_context.owner_id)) throw forbidden();
+        if (!permissions::is_owner(subject, pod_context.owner_id)) {
+            throw forbidden();
+        }
         charge(context, RateAction::kStreamCreate, writer.auth_id);
         store::insert_stream(context.sql, pod_context.pod_id, stream_id, access, writer.user_id);
         pod_context = require_pod(context, pod, stream_id);  // whoever created it, it exists now
-        if (!pod_context.stream) throw not_found("STREAM_NOT_FOUND", "Stream not found");
+        if (!pod_context.stream) {
+            throw not_found("STREAM_NOT_FOUND", "Stream not found");
+        }
     }
-    if (!may(context, subject, permissions::Action::kWrite, pod_context)) throw forbidden();
+    if (!may(context, subject, permissions::Action::kWrite, pod_context)) {
+        throw forbidden();
+    }
 
     const store::Record record = store::append_record(
         context.sql, pod_context.stream->head, {body, content_type, alias, writer.auth_id});
@@ -243,7 +277,9 @@ http::Response read_path(RequestContext& context, const std::string& pod, const 
         if (auto target = find_link(context, *whole.links, path)) {
             const std::size_t question = target->find('?');
             std::string target_path = target->substr(0, question);
-            if (target_path.empty() || target_path.front() != '/') target_path.insert(0, "/");
+            if (target_path.empty() || target_path.front() != '/') {
+                target_path.insert(0, "/");
+            }
             context.query = http::parse_query(question == std::string::npos
                                                   ? std::string_view{}
                                                   : std::string_view(*target).substr(question + 1));
@@ -259,7 +295,9 @@ http::Response read_path(RequestContext& context, const std::string& pod, const 
                                             : require_pod(context, pod, target_path.substr(1)));
         }
     }
-    if (stream_id.empty()) throw not_found("NOT_FOUND", "Not found");
+    if (stream_id.empty()) {
+        throw not_found("NOT_FOUND", "Not found");
+    }
     return read_stream_or_alias(context, principal, pod, stream_id, std::move(whole));
 }
 
@@ -267,9 +305,13 @@ http::Response delete_stream(RequestContext& context,
                              const std::string& pod,
                              const std::string& stream_id) {
     const auth::Principal principal = authenticate_writer(context, pod);
-    if (is_system_stream(stream_id)) throw forbidden();
+    if (is_system_stream(stream_id)) {
+        throw forbidden();
+    }
     const store::PodContext pod_context = require_pod(context, pod, stream_id);
-    if (!pod_context.stream) throw not_found("STREAM_NOT_FOUND", "Stream not found");
+    if (!pod_context.stream) {
+        throw not_found("STREAM_NOT_FOUND", "Stream not found");
+    }
     if (!permissions::can_delete_stream(
             subject_of(principal), pod_context.stream->creator_id, pod_context.owner_id)) {
         throw forbidden();

@@ -53,7 +53,8 @@ bool is_valid_utf8(std::string_view bytes) {
         if (lead < 0x80) {
             ++i;
             continue;
-        } else if ((lead & 0xE0U) == 0xC0U) {
+        }
+        if ((lead & 0xE0U) == 0xC0U) {
             length = 2;
             code_point = lead & 0x1FU;
         } else if ((lead & 0xF0U) == 0xE0U) {
@@ -65,10 +66,14 @@ bool is_valid_utf8(std::string_view bytes) {
         } else {
             return false;
         }
-        if (i + length > bytes.size()) return false;
+        if (i + length > bytes.size()) {
+            return false;
+        }
         for (std::size_t k = 1; k < length; ++k) {
             const auto next = static_cast<unsigned char>(bytes[i + k]);
-            if ((next & 0xC0U) != 0x80U) return false;
+            if ((next & 0xC0U) != 0x80U) {
+                return false;
+            }
             code_point = (code_point << 6U) | (next & 0x3FU);
         }
         static constexpr std::array<unsigned, 5> kSmallestOfLength = {0, 0, 0x80, 0x800, 0x10000};
@@ -90,7 +95,9 @@ public:
 
     bool is_valid() {
         skip_whitespace();
-        if (!value(0)) return false;
+        if (!value(0)) {
+            return false;
+        }
         skip_whitespace();
         return position_ == text_.size();
     }
@@ -108,13 +115,17 @@ private:
     }
 
     bool literal(std::string_view word) {
-        if (text_.substr(position_, word.size()) != word) return false;
+        if (text_.substr(position_, word.size()) != word) {
+            return false;
+        }
         position_ += word.size();
         return true;
     }
 
     bool value(int depth) {
-        if (depth > kMaxDepth) return false;
+        if (depth > kMaxDepth) {
+            return false;
+        }
         switch (peek()) {
             case '{':
                 return object(depth + 1);
@@ -142,18 +153,26 @@ private:
         }
         while (true) {
             skip_whitespace();
-            if (peek() != '"' || !string()) return false;
+            if (peek() != '"' || !string()) {
+                return false;
+            }
             skip_whitespace();
-            if (peek() != ':') return false;
+            if (peek() != ':') {
+                return false;
+            }
             ++position_;
             skip_whitespace();
-            if (!value(depth)) return false;
+            if (!value(depth)) {
+                return false;
+            }
             skip_whitespace();
             if (peek() == '}') {
                 ++position_;
                 return true;
             }
-            if (peek() != ',') return false;
+            if (peek() != ',') {
+                return false;
+            }
             ++position_;
         }
     }
@@ -167,13 +186,17 @@ private:
         }
         while (true) {
             skip_whitespace();
-            if (!value(depth)) return false;
+            if (!value(depth)) {
+                return false;
+            }
             skip_whitespace();
             if (peek() == ']') {
                 ++position_;
                 return true;
             }
-            if (peek() != ',') return false;
+            if (peek() != ',') {
+                return false;
+            }
             ++position_;
         }
     }
@@ -186,14 +209,24 @@ private:
         ++position_;  // opening quote
         while (!at_end()) {
             const auto c = static_cast<unsigned char>(text_[position_++]);
-            if (c == '"') return true;
-            if (c < 0x20) return false;
-            if (c != '\\') continue;
-            if (at_end()) return false;
+            if (c == '"') {
+                return true;
+            }
+            if (c < 0x20) {
+                return false;
+            }
+            if (c != '\\') {
+                continue;
+            }
+            if (at_end()) {
+                return false;
+            }
             const char escaped = text_[position_++];
             if (escaped == 'u') {
                 for (int i = 0; i < 4; ++i) {
-                    if (at_end() || !is_hex(text_[position_++])) return false;
+                    if (at_end() || !is_hex(text_[position_++])) {
+                        return false;
+                    }
                 }
             } else if (std::string_view("\"\\/bfnrt").find(escaped) == std::string_view::npos) {
                 return false;
@@ -204,12 +237,16 @@ private:
 
     bool digits() {
         const std::size_t start = position_;
-        while (!at_end() && peek() >= '0' && peek() <= '9') ++position_;
+        while (!at_end() && peek() >= '0' && peek() <= '9') {
+            ++position_;
+        }
         return position_ > start;
     }
 
     bool number() {
-        if (peek() == '-') ++position_;
+        if (peek() == '-') {
+            ++position_;
+        }
         if (peek() == '0') {
             ++position_;
         } else if (!digits()) {
@@ -217,12 +254,18 @@ private:
         }
         if (peek() == '.') {
             ++position_;
-            if (!digits()) return false;
+            if (!digits()) {
+                return false;
+            }
         }
         if (peek() == 'e' || peek() == 'E') {
             ++position_;
-            if (peek() == '+' || peek() == '-') ++position_;
-            if (!digits()) return false;
+            if (peek() == '+' || peek() == '-') {
+                ++position_;
+            }
+            if (!digits()) {
+                return false;
+            }
         }
         return true;
     }
@@ -262,7 +305,9 @@ std::string base64_encode(std::string_view bytes) {
     const std::size_t left = bytes.size() - i;
     if (left > 0) {
         unsigned triple = byte_at(bytes, i) << 16U;
-        if (left == 2) triple |= byte_at(bytes, i + 1) << 8U;
+        if (left == 2) {
+            triple |= byte_at(bytes, i + 1) << 8U;
+        }
         encoded.push_back(kAlphabet[(triple >> 18U) & 0x3FU]);
         encoded.push_back(kAlphabet[(triple >> 12U) & 0x3FU]);
         encoded.push_back(left == 2 ? kAlphabet[(triple >> 6U) & 0x3FU] : '=');

@@ -6,13 +6,27 @@
 namespace webpods::http {
 
 Method parse_method(std::string_view name) {
-    if (name == "GET") return Method::kGet;
-    if (name == "HEAD") return Method::kHead;
-    if (name == "POST") return Method::kPost;
-    if (name == "PUT") return Method::kPut;
-    if (name == "PATCH") return Method::kPatch;
-    if (name == "DELETE") return Method::kDelete;
-    if (name == "OPTIONS") return Method::kOptions;
+    if (name == "GET") {
+        return Method::kGet;
+    }
+    if (name == "HEAD") {
+        return Method::kHead;
+    }
+    if (name == "POST") {
+        return Method::kPost;
+    }
+    if (name == "PUT") {
+        return Method::kPut;
+    }
+    if (name == "PATCH") {
+        return Method::kPatch;
+    }
+    if (name == "DELETE") {
+        return Method::kDelete;
+    }
+    if (name == "OPTIONS") {
+        return Method::kOptions;
+    }
     return Method::kOther;
 }
 
@@ -27,7 +41,9 @@ std::optional<std::string> Request::cookie(std::string_view name) const {
         const std::size_t end = rest.find(';');
         std::string_view pair = rest.substr(0, end);
         rest = end == std::string_view::npos ? std::string_view{} : rest.substr(end + 1);
-        while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
+        while (!pair.empty() && pair.front() == ' ') {
+            pair.remove_prefix(1);
+        }
         const std::size_t equals = pair.find('=');
         if (equals != std::string_view::npos && pair.substr(0, equals) == name) {
             return std::string(pair.substr(equals + 1));
@@ -39,9 +55,15 @@ std::optional<std::string> Request::cookie(std::string_view name) const {
 namespace {
 
 int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
     return -1;
 }
 
@@ -79,7 +101,9 @@ QueryParams parse_query(std::string_view query_string) {
         const std::string_view pair = query_string.substr(0, end);
         query_string =
             end == std::string_view::npos ? std::string_view{} : query_string.substr(end + 1);
-        if (pair.empty()) continue;
+        if (pair.empty()) {
+            continue;
+        }
         const std::size_t equals = pair.find('=');
         std::string name = percent_decode(pair.substr(0, equals));
         std::string value = equals == std::string_view::npos

@@ -60,7 +60,9 @@ Response error_response(const Error& error) {
     Response response = Response::json(status_of(error.kind()),
                                        R"({"error":{"code":)" + json_quote(error.code()) +
                                            R"(,"message":)" + json_quote(error.message()) + "}}");
-    for (const auto& [name, value] : error.headers()) response.set_header(name, value);
+    for (const auto& [name, value] : error.headers()) {
+        response.set_header(name, value);
+    }
     return response;
 }
 

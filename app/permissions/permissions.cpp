@@ -10,8 +10,10 @@ void AllowList::apply(std::string_view record_json) {
     try {
         Poco::JSON::Parser parser;
         const Poco::Dynamic::Var parsed = parser.parse(std::string(record_json));
-        const auto object = parsed.extract<Poco::JSON::Object::Ptr>();
-        if (object.isNull() || !object->has("id") || !object->get("id").isString()) return;
+        const auto& object = parsed.extract<Poco::JSON::Object::Ptr>();
+        if (object.isNull() || !object->has("id") || !object->get("id").isString()) {
+            return;
+        }
         const auto flag = [&object](const char* name) {
             return object->has(name) && object->get(name).isBoolean() &&
                    object->getValue<bool>(name);
@@ -32,16 +34,22 @@ bool can(const Subject& subject,
          const StreamAccess& stream,
          const AllowList* allow_list) {
     const bool is_creator = !subject.is_anonymous() && subject.user_id == stream.creator_id;
-    if (is_creator) return true;
+    if (is_creator) {
+        return true;
+    }
     if (stream.access_permission == "public") {
         return action == Action::kRead || !subject.is_anonymous();
     }
     if (stream.access_permission.empty() || stream.access_permission.front() != '/') {
         return false;  // private, or a mode we do not know: nobody but the creator
     }
-    if (subject.is_anonymous() || allow_list == nullptr) return false;
+    if (subject.is_anonymous() || allow_list == nullptr) {
+        return false;
+    }
     const Grant* grant = allow_list->find(subject.auth_id);
-    if (grant == nullptr) return false;
+    if (grant == nullptr) {
+        return false;
+    }
     return action == Action::kRead ? grant->read : grant->write;
 }
 

@@ -18,46 +18,70 @@ constexpr std::size_t kMaxAlias = 256;
 }  // namespace
 
 bool is_valid_pod_id(std::string_view pod_id) {
-    if (pod_id.empty() || pod_id.size() > kMaxPodId) return false;
-    if (!is_lower_alnum(pod_id.front()) || !is_lower_alnum(pod_id.back())) return false;
+    if (pod_id.empty() || pod_id.size() > kMaxPodId) {
+        return false;
+    }
+    if (!is_lower_alnum(pod_id.front()) || !is_lower_alnum(pod_id.back())) {
+        return false;
+    }
     for (const char c : pod_id) {
-        if (!is_lower_alnum(c) && c != '-') return false;
+        if (!is_lower_alnum(c) && c != '-') {
+            return false;
+        }
     }
     return true;
 }
 
 bool is_valid_stream_id(std::string_view stream_id) {
-    if (stream_id.empty() || stream_id.size() > kMaxStreamId) return false;
+    if (stream_id.empty() || stream_id.size() > kMaxStreamId) {
+        return false;
+    }
     for (const char c : stream_id) {
-        if (!is_alnum(c) && c != '_' && c != '.' && c != '/' && c != '-') return false;
+        if (!is_alnum(c) && c != '_' && c != '.' && c != '/' && c != '-') {
+            return false;
+        }
     }
     std::size_t start = 0;
     while (start <= stream_id.size()) {
         const std::size_t slash = stream_id.find('/', start);
         const std::size_t end = slash == std::string_view::npos ? stream_id.size() : slash;
         const std::string_view segment = stream_id.substr(start, end - start);
-        if (segment.empty() || segment == "." || segment == "..") return false;
-        if (slash == std::string_view::npos) break;
+        if (segment.empty() || segment == "." || segment == "..") {
+            return false;
+        }
+        if (slash == std::string_view::npos) {
+            break;
+        }
         start = slash + 1;
     }
     return true;
 }
 
 bool is_valid_alias(std::string_view alias) {
-    if (alias.empty() || alias.size() > kMaxAlias) return false;
-    if (alias.front() == '.' || alias.back() == '.') return false;
+    if (alias.empty() || alias.size() > kMaxAlias) {
+        return false;
+    }
+    if (alias.front() == '.' || alias.back() == '.') {
+        return false;
+    }
     for (const char c : alias) {
-        if (!is_alnum(c) && c != '_' && c != '.' && c != '-') return false;
+        if (!is_alnum(c) && c != '_' && c != '.' && c != '-') {
+            return false;
+        }
     }
     return true;
 }
 
 std::optional<long long> parse_integer(std::string_view text) {
-    if (text.empty()) return std::nullopt;
+    if (text.empty()) {
+        return std::nullopt;
+    }
     long long value = 0;
     const char* end = text.data() + text.size();
     const auto [stopped, error] = std::from_chars(text.data(), end, value);
-    if (error != std::errc() || stopped != end) return std::nullopt;
+    if (error != std::errc() || stopped != end) {
+        return std::nullopt;
+    }
     return value;
 }
 
@@ -65,12 +89,16 @@ std::optional<IndexQuery> parse_index_query(std::string_view text) {
     const std::size_t colon = text.find(':');
     if (colon == std::string_view::npos) {
         const auto index = parse_integer(text);
-        if (!index) return std::nullopt;
+        if (!index) {
+            return std::nullopt;
+        }
         return IndexQuery{*index, std::nullopt};
     }
     const auto first = parse_integer(text.substr(0, colon));
     const auto end = parse_integer(text.substr(colon + 1));
-    if (!first || !end) return std::nullopt;
+    if (!first || !end) {
+        return std::nullopt;
+    }
     return IndexQuery{*first, *end};
 }
 

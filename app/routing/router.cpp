@@ -17,7 +17,7 @@ using http::Error;
 using http::ErrorKind;
 using http::Method;
 
-Error not_found() { return Error(ErrorKind::kNotFound, "NOT_FOUND", "Not found"); }
+Error not_found() { return {ErrorKind::kNotFound, "NOT_FOUND", "Not found"}; }
 
 http::Response method_not_allowed(const char* allow) {
     http::Response response = http::error_response(
@@ -33,20 +33,38 @@ bool is_read(Method method) { return method == Method::kGet || method == Method:
 http::Response dispatch_auth_name(handlers::RequestContext& context, std::string_view name) {
     const Method method = context.request.method;
     if (name == "logout") {
-        if (method == Method::kPost || method == Method::kGet) return handlers::logout(context);
+        if (method == Method::kPost || method == Method::kGet) {
+            return handlers::logout(context);
+        }
         return method_not_allowed("GET, POST");
     }
     if (name == "sessions") {
-        if (is_read(method)) return handlers::list_sessions(context);
-        if (method == Method::kDelete) return handlers::revoke_sessions(context);
+        if (is_read(method)) {
+            return handlers::list_sessions(context);
+        }
+        if (method == Method::kDelete) {
+            return handlers::revoke_sessions(context);
+        }
         return method_not_allowed("GET, HEAD, DELETE");
     }
-    if (!is_read(method)) return method_not_allowed("GET, HEAD");
-    if (name == "providers") return handlers::list_providers(context);
-    if (name == "whoami") return handlers::whoami(context);
-    if (name == "session") return handlers::current_session(context);
-    if (name == "success") return handlers::login_success(context);
-    if (name == "authorize") return handlers::authorize_pod(context);
+    if (!is_read(method)) {
+        return method_not_allowed("GET, HEAD");
+    }
+    if (name == "providers") {
+        return handlers::list_providers(context);
+    }
+    if (name == "whoami") {
+        return handlers::whoami(context);
+    }
+    if (name == "session") {
+        return handlers::current_session(context);
+    }
+    if (name == "success") {
+        return handlers::login_success(context);
+    }
+    if (name == "authorize") {
+        return handlers::authorize_pod(context);
+    }
     return handlers::start_login(context, std::string(name));
 }
 
@@ -56,11 +74,15 @@ http::Response dispatch_auth_pair(handlers::RequestContext& context,
                                   std::string_view second) {
     const Method method = context.request.method;
     if (first == "sessions") {
-        if (method != Method::kDelete) return method_not_allowed("DELETE");
+        if (method != Method::kDelete) {
+            return method_not_allowed("DELETE");
+        }
         return handlers::revoke_session(context, std::string(second));
     }
     if (second == "callback") {
-        if (!is_read(method)) return method_not_allowed("GET, HEAD");
+        if (!is_read(method)) {
+            return method_not_allowed("GET, HEAD");
+        }
         return handlers::finish_login(context, std::string(first));
     }
     throw not_found();
@@ -69,16 +91,24 @@ http::Response dispatch_auth_pair(handlers::RequestContext& context,
 http::Response dispatch_auth(handlers::RequestContext& context, std::string_view rest) {
     const std::size_t slash = rest.find('/');
     const std::string_view first = rest.substr(0, slash);
-    if (first.empty()) throw not_found();
-    if (slash == std::string_view::npos) return dispatch_auth_name(context, first);
+    if (first.empty()) {
+        throw not_found();
+    }
+    if (slash == std::string_view::npos) {
+        return dispatch_auth_name(context, first);
+    }
     const std::string_view second = rest.substr(slash + 1);
-    if (second.empty() || second.find('/') != std::string_view::npos) throw not_found();
+    if (second.empty() || second.find('/') != std::string_view::npos) {
+        throw not_found();
+    }
     return dispatch_auth_pair(context, first, second);
 }
 
 http::Response dispatch_main(const handlers::Worker& worker, const http::Request& request) {
     if (request.path == "/health") {
-        if (!is_read(request.method)) return method_not_allowed("GET, HEAD");
+        if (!is_read(request.method)) {
+            return method_not_allowed("GET, HEAD");
+        }
         return handlers::health(worker);
     }
     static constexpr std::string_view kAuthPrefix = "/auth/";
@@ -95,17 +125,27 @@ http::Response dispatch_pod(handlers::RequestContext& context, const std::string
     const std::string& path = context.request.path;
     const Method method = context.request.method;
     if (path == "/") {
-        if (is_read(method)) return handlers::read_path(context, pod, path);
-        if (method == Method::kDelete) return handlers::delete_pod(context, pod);
+        if (is_read(method)) {
+            return handlers::read_path(context, pod, path);
+        }
+        if (method == Method::kDelete) {
+            return handlers::delete_pod(context, pod);
+        }
         return method_not_allowed("GET, HEAD, DELETE");
     }
     // Single sign-on (SPEC §3): these two paths are the login's, not streams, and work before
     // the pod exists.
-    if (is_read(method) && path == "/login") return handlers::pod_login(context, pod);
-    if (is_read(method) && path == "/auth/callback") return handlers::pod_callback(context, pod);
+    if (is_read(method) && path == "/login") {
+        return handlers::pod_login(context, pod);
+    }
+    if (is_read(method) && path == "/auth/callback") {
+        return handlers::pod_callback(context, pod);
+    }
     const std::string stream_id = path.substr(1);
     if (stream_id == handlers::kStreamsListing) {
-        if (is_read(method)) return handlers::list_streams(context, pod);
+        if (is_read(method)) {
+            return handlers::list_streams(context, pod);
+        }
         if (method == Method::kPost || method == Method::kDelete) {
             throw Error(ErrorKind::kForbidden, "FORBIDDEN", "System stream is read-only");
         }
@@ -116,8 +156,12 @@ http::Response dispatch_pod(handlers::RequestContext& context, const std::string
         case Method::kHead:
             return handlers::read_path(context, pod, path);
         case Method::kPost:
-            if (stream_id == handlers::kOwnerStream) return handlers::transfer_owner(context, pod);
-            if (stream_id == handlers::kLinksStream) return handlers::set_links(context, pod);
+            if (stream_id == handlers::kOwnerStream) {
+                return handlers::transfer_owner(context, pod);
+            }
+            if (stream_id == handlers::kLinksStream) {
+                return handlers::set_links(context, pod);
+            }
             return handlers::write_record(context, pod, stream_id);
         case Method::kDelete:
             return handlers::delete_stream(context, pod, stream_id);
@@ -133,12 +177,18 @@ http::Response dispatch_pod(handlers::RequestContext& context, const std::string
 }  // namespace
 
 HostRoute classify_host(std::string_view host, std::string_view domain) {
-    if (host == domain) return {HostKind::kMainDomain, {}};
+    if (host == domain) {
+        return {HostKind::kMainDomain, {}};
+    }
     if (host.size() > domain.size() + 1 && host.substr(host.size() - domain.size()) == domain &&
         host[host.size() - domain.size() - 1] == '.') {
         const std::string_view label = host.substr(0, host.size() - domain.size() - 1);
-        if (label.find('.') != std::string_view::npos) return {HostKind::kUnknown, {}};
-        if (!is_valid_pod_id(label)) return {HostKind::kInvalidPod, {}};
+        if (label.find('.') != std::string_view::npos) {
+            return {HostKind::kUnknown, {}};
+        }
+        if (!is_valid_pod_id(label)) {
+            return {HostKind::kInvalidPod, {}};
+        }
         return {HostKind::kPod, std::string(label)};
     }
     return {HostKind::kUnknown, {}};

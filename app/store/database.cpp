@@ -18,7 +18,9 @@ namespace {
 std::string quoted(const std::string& value) {
     std::string text = "'";
     for (const char c : value) {
-        if (c == '\'' || c == '\\') text.push_back('\\');
+        if (c == '\'' || c == '\\') {
+            text.push_back('\\');
+        }
         text.push_back(c);
     }
     return text + "'";
@@ -28,7 +30,9 @@ PGconn* native_connection(soci::session& sql) {
     // Only the PostgreSQL backend is ever opened; its type info is not exported by libsoci,
     // so the downcast is checked by name instead of dynamic_cast.
     soci::details::session_backend* backend = sql.get_backend();
-    if (backend == nullptr || sql.get_backend_name() != "postgresql") return nullptr;
+    if (backend == nullptr || sql.get_backend_name() != "postgresql") {
+        return nullptr;
+    }
     return static_cast<soci::postgresql_session_backend*>(backend)->conn_;
 }
 
@@ -41,7 +45,9 @@ bool is_connection_bad(soci::session& sql) {
 // message, a crash an EOF). Checking costs one poll(2) and spares the next request the error.
 bool was_closed_by_server(soci::session& sql) {
     PGconn* connection = native_connection(sql);
-    if (connection == nullptr) return true;
+    if (connection == nullptr) {
+        return true;
+    }
     pollfd descriptor{PQsocket(connection), POLLIN, 0};
     return poll(&descriptor, 1, 0) != 0;
 }
@@ -50,9 +56,13 @@ bool was_closed_by_server(soci::session& sql) {
 
 std::string connection_string(const config::Database& database) {
     std::string text = "dbname=" + quoted(database.name) + " user=" + quoted(database.user);
-    if (!database.host.empty()) text += " host=" + quoted(database.host);
+    if (!database.host.empty()) {
+        text += " host=" + quoted(database.host);
+    }
     text += " port=" + std::to_string(database.port);
-    if (!database.password.empty()) text += " password=" + quoted(database.password);
+    if (!database.password.empty()) {
+        text += " password=" + quoted(database.password);
+    }
     return text + " connect_timeout=5 application_name=webpods";
 }
 
@@ -89,7 +99,9 @@ void run(soci::session& sql, const std::function<void()>& body, const char* conf
             return;
         } catch (const soci::postgresql_soci_error& error) {
             const std::string state = error.sqlstate();
-            if ((state == "40001" || state == "40P01") && attempt == 0) continue;
+            if ((state == "40001" || state == "40P01") && attempt == 0) {
+                continue;
+            }
             if (state == "23505") {
                 throw http::Error(http::ErrorKind::kConflict,
                                   conflict_code,
@@ -119,7 +131,9 @@ void run(soci::session& sql, const std::function<void()>& body, const char* conf
 
 void execute_script(soci::session& sql, const std::string& script) {
     PGconn* connection = native_connection(sql);
-    if (connection == nullptr) throw soci::soci_error("not connected");
+    if (connection == nullptr) {
+        throw soci::soci_error("not connected");
+    }
     const std::unique_ptr<PGresult, decltype(&PQclear)> result(PQexec(connection, script.c_str()),
                                                                &PQclear);
     const ExecStatusType status = result ? PQresultStatus(result.get()) : PGRES_FATAL_ERROR;

@@ -33,7 +33,9 @@ std::string read_file(const std::filesystem::path& path) {
 std::vector<std::string> apply_migrations(soci::session& sql, const std::string& directory) {
     std::vector<std::filesystem::path> files;
     for (const auto& entry : std::filesystem::directory_iterator(directory)) {
-        if (entry.path().extension() == ".sql") files.push_back(entry.path());
+        if (entry.path().extension() == ".sql") {
+            files.push_back(entry.path());
+        }
     }
     std::sort(files.begin(), files.end());
     std::vector<std::string> applied;
@@ -45,7 +47,9 @@ std::vector<std::string> apply_migrations(soci::session& sql, const std::string&
             sql << kLock;
             long long done = 0;
             sql << kIsApplied, soci::use(name, "name"), soci::into(done);
-            if (done > 0) continue;  // the transaction rolls back: nothing to do
+            if (done > 0) {
+                continue;  // the transaction rolls back: nothing to do
+            }
             execute_script(sql, read_file(file));
             sql << kRecordApplied, soci::use(name, "name");
             transaction.commit();

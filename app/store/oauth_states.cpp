@@ -49,7 +49,9 @@ std::optional<OAuthState> take_oauth_state(soci::session& sql, const std::string
         sql << kTakeState, soci::use(state, "state"), soci::into(login.provider, found),
             soci::into(login.code_verifier), soci::into(login.pod), soci::into(login.redirect),
             soci::into(live);
-        if (sql.got_data() && found == soci::i_ok && live != 0) taken = std::move(login);
+        if (sql.got_data() && found == soci::i_ok && live != 0) {
+            taken = std::move(login);
+        }
     });
     return taken;
 }

@@ -31,7 +31,9 @@ bool create_pod(soci::session& sql,
         long long pod_id = 0;
         sql << kInsertPod, soci::use(pod_name, "name"), soci::use(owner_id, "owner"),
             soci::into(pod_id);
-        if (!sql.got_data()) return;  // the transaction rolls back; the other creator won
+        if (!sql.got_data()) {
+            return;  // the transaction rolls back; the other creator won
+        }
         const auto owner_stream = insert_stream(sql, pod_id, ".meta/owner", "private", owner_id);
         append_record(sql, owner_stream->head, {owner_record_json, kJsonType, {}, owner.auth_id});
         transaction.commit();

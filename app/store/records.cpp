@@ -69,7 +69,9 @@ Record record_from_row(const soci::row& row) {
     record.index = row.get<long long>(0);
     record.content = hex_decode(row.get<std::string>(1));
     record.content_type = row.get<std::string>(2);
-    if (row.get_indicator(3) == soci::i_ok) record.alias = row.get<std::string>(3);
+    if (row.get_indicator(3) == soci::i_ok) {
+        record.alias = row.get<std::string>(3);
+    }
     record.author = row.get<std::string>(4);
     record.hash = row.get<std::string>(5);
     record.previous_hash = row.get<std::string>(6);
@@ -87,7 +89,9 @@ std::optional<Record> try_append(soci::session& sql,
     record.previous_hash = head.last_hash;
     record.timestamp = chain::format_timestamp(std::chrono::system_clock::now());
     record.content_type = fields.content_type;
-    if (!fields.alias.empty()) record.alias = std::string(fields.alias);
+    if (!fields.alias.empty()) {
+        record.alias = std::string(fields.alias);
+    }
     record.author = fields.author;
     chain::RecordFields hashed;
     hashed.index = record.index;
@@ -106,7 +110,9 @@ std::optional<Record> try_append(soci::session& sql,
         soci::use(record.content_type, "content_type"), soci::use(alias, "alias"),
         soci::use(record.author, "author"), soci::use(record.previous_hash, "previous_hash"),
         soci::use(record.timestamp, "written_at"), soci::into(inserted_index);
-    if (!sql.got_data()) return std::nullopt;
+    if (!sql.got_data()) {
+        return std::nullopt;
+    }
     record.content = fields.content;
     return record;
 }
@@ -120,7 +126,9 @@ Record append_record(soci::session& sql, const StreamHead& head, const NewRecord
         sql,
         [&] {
             appended = try_append(sql, head, fields, content_hex);
-            if (appended) return;
+            if (appended) {
+                return;
+            }
             soci::transaction transaction(sql);
             StreamHead locked{head.id, 0, {}};
             sql << kLockHead, soci::use(head.id, "id"), soci::into(locked.record_count),
@@ -150,7 +158,9 @@ std::optional<Record> find_record_by_index(soci::session& sql,
         soci::row row;
         sql << std::string(kRecordColumns) + "WHERE stream_id = :stream_id AND index = :index",
             soci::use(stream_id, "stream_id"), soci::use(index, "index"), soci::into(row);
-        if (sql.got_data()) record = record_from_row(row);
+        if (sql.got_data()) {
+            record = record_from_row(row);
+        }
     });
     return record;
 }
@@ -163,7 +173,9 @@ std::optional<Record> find_record_by_alias(soci::session& sql,
         soci::row row;
         sql << std::string(kRecordColumns) + "WHERE stream_id = :stream_id AND alias = :alias",
             soci::use(stream_id, "stream_id"), soci::use(alias, "alias"), soci::into(row);
-        if (sql.got_data()) record = record_from_row(row);
+        if (sql.got_data()) {
+            record = record_from_row(row);
+        }
     });
     return record;
 }
@@ -173,7 +185,9 @@ std::vector<Record> list_records(soci::session& sql,
                                  long long first,
                                  long long end) {
     std::vector<Record> records;
-    if (first >= end) return records;
+    if (first >= end) {
+        return records;
+    }
     run(sql, [&] {
         records.clear();
         const soci::rowset<soci::row> rows =
@@ -183,7 +197,9 @@ std::vector<Record> list_records(soci::session& sql,
              soci::use(stream_id, "stream_id"),
              soci::use(first, "first"),
              soci::use(end, "end"));
-        for (const soci::row& row : rows) records.push_back(record_from_row(row));
+        for (const soci::row& row : rows) {
+            records.push_back(record_from_row(row));
+        }
     });
     return records;
 }

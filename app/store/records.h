@@ -34,7 +34,7 @@ struct NewRecord {
 // Linearizable across processes: see the comment in records.cpp.
 // Throws Error(Conflict, ALIAS_EXISTS) for a duplicate alias, Error(NotFound) if the stream
 // vanished.
-Record append_record(soci::session& sql, const StreamHead& head, const NewRecord& record);
+Record append_record(soci::session& sql, const StreamHead& head, const NewRecord& fields);
 
 std::optional<Record> find_record_by_index(soci::session& sql,
                                            long long stream_id,

@@ -79,7 +79,9 @@ std::optional<SessionOwner> touch_session(soci::session& sql,
             soci::into(owner.session.expires_at), soci::into(owner.user.id),
             soci::into(owner.user.auth_id), soci::into(owner.user.email),
             soci::into(owner.user.name), soci::into(owner.user.provider);
-        if (sql.got_data() && present == soci::i_ok) found = std::move(owner);
+        if (sql.got_data() && present == soci::i_ok) {
+            found = std::move(owner);
+        }
     });
     return found;
 }

@@ -53,7 +53,9 @@ std::optional<PodContext> load_pod_context(soci::session& sql,
         soci::row row;
         sql << kLoadPodContext, soci::use(stream_name, "stream"), soci::use(pod_name, "pod"),
             soci::into(row);
-        if (!sql.got_data()) return;
+        if (!sql.got_data()) {
+            return;
+        }
         PodContext found;
         found.pod_id = row.get<long long>(0);
         found.owner_id = row.get<std::string>(1);
@@ -97,7 +99,9 @@ std::optional<Stream> insert_stream(soci::session& sql,
             soci::use(pod_id, "pod_id"), soci::use(name, "name"),
             soci::use(access_permission, "access"), soci::use(creator_id, "creator"),
             soci::into(row);
-        if (sql.got_data()) stream = stream_from_row(row);
+        if (sql.got_data()) {
+            stream = stream_from_row(row);
+        }
     });
     return stream;
 }
@@ -110,7 +114,9 @@ std::vector<Stream> list_streams(soci::session& sql, long long pod_id) {
             (sql.prepare << std::string("SELECT ") + kStreamColumns +
                                 " FROM stream WHERE pod_id = :pod_id ORDER BY name",
              soci::use(pod_id, "pod_id"));
-        for (const soci::row& row : rows) streams.push_back(stream_from_row(row));
+        for (const soci::row& row : rows) {
+            streams.push_back(stream_from_row(row));
+        }
     });
     return streams;
 }

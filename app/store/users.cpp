@@ -20,7 +20,9 @@ std::optional<User> find_user(soci::session& sql, const char* where, const std::
         sql << std::string(kUserColumns) + where, soci::use(value), soci::into(user.id, present),
             soci::into(user.auth_id), soci::into(user.email), soci::into(user.name),
             soci::into(user.provider);
-        if (sql.got_data() && present == soci::i_ok) found = std::move(user);
+        if (sql.got_data() && present == soci::i_ok) {
+            found = std::move(user);
+        }
     });
     return found;
 }
@@ -37,19 +39,25 @@ constexpr const char* kUpsertUser =
 }  // namespace
 
 bool is_uuid(const std::string& text) {
-    if (text.size() != 36) return false;
+    if (text.size() != 36) {
+        return false;
+    }
     for (std::size_t i = 0; i < text.size(); ++i) {
         const char c = text[i];
         const bool dash_position = i == 8 || i == 13 || i == 18 || i == 23;
         const bool hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-        if (dash_position ? c != '-' : !hex) return false;
+        if (dash_position ? c != '-' : !hex) {
+            return false;
+        }
     }
     return true;
 }
 
 std::optional<User> find_user_by_id(soci::session& sql, const std::string& id) {
     // A malformed uuid is simply no user, never an SQL error.
-    if (!is_uuid(id)) return std::nullopt;
+    if (!is_uuid(id)) {
+        return std::nullopt;
+    }
     return find_user(sql, "WHERE id = CAST(:id AS uuid)", id);
 }
 

@@ -2,7 +2,6 @@
 #include "workers/supervisor.h"
 
 #include <fcgiapp.h>
-#include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -11,10 +10,12 @@
 
 #include <cerrno>
 #include <chrono>
+#include <csignal>
 #include <cstdlib>
 #include <ctime>
 #include <map>
 #include <string>
+#include <utility>
 
 #include "config/config.h"
 #include "fcgi/fcgi_request.h"
@@ -23,6 +24,9 @@
 
 namespace webpods::workers {
 
+// The supervisor process is single-threaded: getenv/unsetenv and the process signal mask are
+// safe here, which is what concurrency-mt-unsafe cannot know.
+// NOLINTBEGIN(concurrency-mt-unsafe)
 namespace {
 
 constexpr int kSystemdFirstFd = 3;
@@ -42,7 +46,9 @@ int acquire_listen_socket(const std::string& socket_path) {
     if (!socket_path.empty()) {
         unlink(socket_path.c_str());
         const int fd = FCGX_OpenSocket(socket_path.c_str(), kListenBacklog);
-        if (fd >= 0) chmod(socket_path.c_str(), 0660);
+        if (fd >= 0) {
+            chmod(socket_path.c_str(), 0660);
+        }
         return fd;
     }
     const char* listen_pid = std::getenv("LISTEN_PID");
@@ -54,22 +60,32 @@ int acquire_listen_socket(const std::string& socket_path) {
         unsetenv("LISTEN_FDNAMES");
         return kSystemdFirstFd;
     }
-    if (is_listening_socket(STDIN_FILENO)) return STDIN_FILENO;
+    if (is_listening_socket(STDIN_FILENO)) {
+        return STDIN_FILENO;
+    }
     return -1;
 }
 
 // Tells systemd (Type=notify) what state we are in; a no-op outside systemd.
 void notify_systemd(const std::string& state) {
     const char* socket_path = std::getenv("NOTIFY_SOCKET");
-    if (socket_path == nullptr || socket_path[0] == '\0') return;
+    if (socket_path == nullptr || socket_path[0] == '\0') {
+        return;
+    }
     sockaddr_un address{};
     address.sun_family = AF_UNIX;
     const std::string path(socket_path);
-    if (path.size() >= sizeof(address.sun_path)) return;
+    if (path.size() >= sizeof(address.sun_path)) {
+        return;
+    }
     path.copy(address.sun_path, path.size());
-    if (address.sun_path[0] == '@') address.sun_path[0] = '\0';  // abstract namespace
+    if (address.sun_path[0] == '@') {
+        address.sun_path[0] = '\0';  // abstract namespace
+    }
     const int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) return;
+    if (fd < 0) {
+        return;
+    }
     const auto length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + path.size());
     sendto(fd,
            state.data(),
@@ -87,8 +103,8 @@ struct WorkerProcess {
 
 class Supervisor {
 public:
-    Supervisor(const SupervisorOptions& options, int listen_fd, int workers)
-        : options_(options), listen_fd_(listen_fd), workers_(workers) {}
+    Supervisor(SupervisorOptions options, int listen_fd, int workers)
+        : options_(std::move(options)), listen_fd_(listen_fd), workers_(workers) {}
 
     int run() {
         sigset_t signals;
@@ -97,15 +113,21 @@ public:
             sigaddset(&signals, signal_number);
         }
         sigprocmask(SIG_BLOCK, &signals, nullptr);
-        for (int i = 0; i < workers_; ++i) spawn();
+        for (int i = 0; i < workers_; ++i) {
+            spawn();
+        }
         notify_systemd("READY=1\nSTATUS=serving\nMAINPID=" + std::to_string(getpid()));
         log_info("supervisor started " + std::to_string(workers_) + " workers");
 
         while (true) {
             timespec tick{1, 0};
             const int received = sigtimedwait(&signals, nullptr, &tick);
-            if (received == SIGTERM || received == SIGINT) break;
-            if (received == SIGHUP) reload();
+            if (received == SIGTERM || received == SIGINT) {
+                break;
+            }
+            if (received == SIGHUP) {
+                reload();
+            }
             reap();
             replace_missing();
         }
@@ -140,9 +162,13 @@ private:
         const int old_generation = generation_++;
         // New workers accept from the same socket before the old ones stop accepting, so the
         // queue never goes unserved.
-        for (int i = 0; i < workers_; ++i) spawn();
+        for (int i = 0; i < workers_; ++i) {
+            spawn();
+        }
         for (const auto& [pid, process] : children_) {
-            if (process.generation == old_generation) kill(pid, SIGTERM);
+            if (process.generation == old_generation) {
+                kill(pid, SIGTERM);
+            }
         }
         notify_systemd("READY=1");
         log_info("reloaded: generation " + std::to_string(generation_));
@@ -153,7 +179,9 @@ private:
         pid_t pid = 0;
         while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
             const auto found = children_.find(pid);
-            if (found == children_.end()) continue;
+            if (found == children_.end()) {
+                continue;
+            }
             if (found->second.generation == generation_) {
                 log_error("worker " + std::to_string(pid) + " exited (status " +
                           std::to_string(status) + "); replacing it");
@@ -165,22 +193,30 @@ private:
 
     void replace_missing() {
         int current = 0;
-        for (const auto& entry : children_) current += entry.second.generation == generation_;
+        for (const auto& entry : children_) {
+            current += static_cast<int>(entry.second.generation == generation_);
+        }
         if (current < workers_ && last_death_ < kQuickDeath) {
             // Crash loop guard: one pause, then try again.
             last_death_ = kQuickDeath;
             return;
         }
-        for (; current < workers_; ++current) spawn();
+        for (; current < workers_; ++current) {
+            spawn();
+        }
     }
 
     int drain() {
         notify_systemd("STOPPING=1");
-        for (const auto& entry : children_) kill(entry.first, SIGTERM);
+        for (const auto& entry : children_) {
+            kill(entry.first, SIGTERM);
+        }
         while (!children_.empty()) {
             int status = 0;
             const pid_t pid = waitpid(-1, &status, 0);
-            if (pid < 0 && errno != EINTR) break;
+            if (pid < 0 && errno != EINTR) {
+                break;
+            }
             children_.erase(pid);
         }
         log_info("supervisor stopped");
@@ -213,5 +249,7 @@ int run_supervisor(const SupervisorOptions& options) {
     fcgi::prepare_listen_socket(listen_fd);
     return Supervisor(options, listen_fd, workers).run();
 }
+
+// NOLINTEND(concurrency-mt-unsafe)
 
 }  // namespace webpods::workers

@@ -2,11 +2,11 @@
 #include "workers/worker.h"
 
 #include <fcgiapp.h>
-#include <signal.h>
 #include <sys/prctl.h>
 
 #include <atomic>
 #include <chrono>
+#include <csignal>
 #include <thread>
 #include <vector>
 
@@ -51,7 +51,9 @@ void serve(const handlers::Worker& worker,
            const std::atomic<bool>& stopping) {
     fcgi::FcgiRequest slot(listener);
     while (!stopping.load()) {
-        if (!slot.accept(kAcceptPoll)) continue;
+        if (!slot.accept(kAcceptPoll)) {
+            continue;
+        }
         slot.write(handle(worker, slot));
         slot.finish();
     }
@@ -98,7 +100,9 @@ int run_worker(const std::string& config_path, int listen_fd) {
     } while (received == SIGHUP);  // reloads are the supervisor's business
     // Drain: threads finish the request in hand, then see the flag within kAcceptPoll.
     stopping.store(true);
-    for (auto& thread : pool) thread.join();
+    for (auto& thread : pool) {
+        thread.join();
+    }
     log_info("worker drained");
     return 0;
 }
