@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "auth/token.h"
+#include "auth/principal.h"
 #include "chain/chain.h"
 #include "config/config.h"
 #include "http/error.h"
@@ -82,20 +82,13 @@ int token(soci::session& sql, const config::Config& config, const Arguments& arg
     const std::string provider = auth_id.substr(first + 1, second - first - 1);
     const store::User user = store::upsert_user(
         sql, auth_id, provider, option(arguments, "email", ""), option(arguments, "name", ""));
-    auth::Claims claims;
-    claims.user_id = user.id;
-    claims.auth_id = user.auth_id;
-    claims.email = user.email;
-    claims.name = user.name;
-    claims.provider = user.provider;
     const std::string pod = option(arguments, "pod", "");
-    if (!pod.empty()) {
-        claims.pod = pod;
-    }
-    claims.issued_at = static_cast<std::int64_t>(std::time(nullptr));
-    claims.expires_at = claims.issued_at + config.jwt_expiry;
     std::cerr << "user " << user.id << " (" << user.auth_id << ")\n";
-    std::cout << auth::sign_token(claims, config.jwt_secret) << "\n";
+    std::cout << auth::issue_token(user,
+                                   pod.empty() ? std::nullopt : std::optional<std::string>(pod),
+                                   config.jwt_secret,
+                                   config.jwt_expiry)
+              << "\n";
     return 0;
 }
 

@@ -64,4 +64,20 @@ std::optional<Principal> authenticate(const http::Request& request,
                      std::move(claims.pod)};
 }
 
+std::string issue_token(const store::User& user,
+                        const std::optional<std::string>& pod,
+                        const std::string& jwt_secret,
+                        std::int64_t lifetime_seconds) {
+    Claims claims;
+    claims.user_id = user.id;
+    claims.auth_id = user.auth_id;
+    claims.email = user.email;
+    claims.name = user.name;
+    claims.provider = user.provider;
+    claims.pod = pod;
+    claims.issued_at = static_cast<std::int64_t>(std::time(nullptr));
+    claims.expires_at = claims.issued_at + lifetime_seconds;
+    return sign_token(claims, jwt_secret);
+}
+
 }  // namespace webpods::auth

@@ -12,6 +12,7 @@
 
 #include "auth/token.h"
 #include "http/request.h"
+#include "store/users.h"
 
 namespace webpods::auth {
 
@@ -51,5 +52,11 @@ std::optional<Principal> authenticate(const http::Request& request,
                                       const std::string& jwt_secret,
                                       soci::session& sql,
                                       KnownUsers& known_users);
+
+// A signed token for `user`, bound to `pod` when given, valid for lifetime_seconds from now.
+std::string issue_token(const store::User& user,
+                        const std::optional<std::string>& pod,
+                        const std::string& jwt_secret,
+                        std::int64_t lifetime_seconds);
 
 }  // namespace webpods::auth

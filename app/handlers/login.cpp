@@ -212,16 +212,7 @@ std::string session_json(const store::Session& session) {
 std::string issue_token(const config::Config& config,
                         const store::User& user,
                         const std::optional<std::string>& pod) {
-    auth::Claims claims;
-    claims.user_id = user.id;
-    claims.auth_id = user.auth_id;
-    claims.email = user.email;
-    claims.name = user.name;
-    claims.provider = user.provider;
-    claims.pod = pod;
-    claims.issued_at = now_unix();
-    claims.expires_at = claims.issued_at + config.jwt_expiry;
-    return auth::sign_token(claims, config.jwt_secret);
+    return auth::issue_token(user, pod, config.jwt_secret, config.jwt_expiry);
 }
 
 auth::Principal require_principal(RequestContext& context) {
