@@ -6,6 +6,7 @@
 
 #include "http/error.h"
 #include "store/rate_limits.h"
+#include "store/streams.h"
 
 namespace webpods::handlers {
 
@@ -65,25 +66,44 @@ std::string rate_identity(const RequestContext& context, const auth::Principal* 
     return "ip:" + context.request.remote_addr;
 }
 
-void charge(RequestContext& context, RateAction action, const std::string& identity) {
-    const config::RateLimits& limits = context.worker.config.rate_limits;
-    if (!limits.enabled) {
-        return;
-    }
-    const store::WindowCount window =
-        store::count_request(context.sql, identity, action_name(action));
+namespace {
+
+// Keeps the outcome for the X-RateLimit-* headers and refuses a request over the limit.
+void apply_window(RequestContext& context, RateAction action, const store::WindowCount& window) {
     if (context.worker.cache.is_purge_due(window.resets_at)) {
         store::purge_old_windows(context.sql);
     }
-    const long long limit = limit_of(limits, action);
+    const long long limit = limit_of(context.worker.config.rate_limits, action);
     const RateLimitStatus status{limit, std::max(0LL, limit - window.count), window.resets_at};
     if (action == RateAction::kWrite || action == RateAction::kRead) {
         context.rate_limit = status;
     }
-    if (window.count <= limit) {
+    if (window.count > limit) {
+        throw limit_exceeded(status);
+    }
+}
+
+}  // namespace
+
+void charge(RequestContext& context, RateAction action, const std::string& identity) {
+    if (!context.worker.config.rate_limits.enabled) {
         return;
     }
-    throw limit_exceeded(status);
+    apply_window(context, action, store::count_request(context.sql, identity, action_name(action)));
+}
+
+std::optional<store::PodContext> load_and_charge(RequestContext& context,
+                                                 RateAction action,
+                                                 const std::string& identity,
+                                                 const std::string& pod,
+                                                 const std::string& stream_id) {
+    if (!context.worker.config.rate_limits.enabled) {
+        return store::load_pod_context(context.sql, pod, stream_id);
+    }
+    auto counted = store::load_pod_context_counting(
+        context.sql, pod, stream_id, {identity, action_name(action)});
+    apply_window(context, action, counted.window);
+    return std::move(counted.pod);
 }
 
 }  // namespace webpods::handlers

@@ -1,6 +1,7 @@
 // Rate limits of SPEC §5: one count per request and action, shared by every worker.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "handlers/context.h"
@@ -21,5 +22,13 @@ http::Error limit_exceeded(const RateLimitStatus& status);
 // when over the limit. Write and read outcomes are kept in context.rate_limit so the router
 // can put the X-RateLimit-* headers on the answer.
 void charge(RequestContext& context, RateAction action, const std::string& identity);
+
+// The pod context for stream_id (nullopt: no such pod), counting the request as `action` in
+// the same round trip when rate limits are on. Throws like charge().
+std::optional<store::PodContext> load_and_charge(RequestContext& context,
+                                                 RateAction action,
+                                                 const std::string& identity,
+                                                 const std::string& pod,
+                                                 const std::string& stream_id);
 
 }  // namespace webpods::handlers

@@ -222,7 +222,6 @@ http::Response write_record(RequestContext& context,
                             const std::string& pod,
                             const std::string& stream_id) {
     const auth::Principal writer = authenticate_writer(context, pod);
-    charge(context, RateAction::kWrite, writer.auth_id);
     // .meta/owner and .meta/links have handlers of their own; other .meta paths are reserved.
     if (is_system_stream(stream_id)) {
         throw forbidden();
@@ -240,7 +239,7 @@ http::Response write_record(RequestContext& context,
     }
     const std::string access = access_of(context.query);
 
-    auto loaded = store::load_pod_context(context.sql, pod, stream_id);
+    auto loaded = load_and_charge(context, RateAction::kWrite, writer.auth_id, pod, stream_id);
     if (!loaded) {
         charge(context, RateAction::kPodCreate, writer.auth_id);
     }
@@ -269,9 +268,16 @@ http::Response write_record(RequestContext& context,
 
 http::Response read_path(RequestContext& context, const std::string& pod, const std::string& path) {
     const auto principal = authenticate_reader(context, pod);
-    charge(context, RateAction::kRead, rate_identity(context, principal ? &*principal : nullptr));
     const std::string stream_id = path.substr(1);
-    store::PodContext whole = require_pod(context, pod, stream_id);
+    auto loaded = load_and_charge(context,
+                                  RateAction::kRead,
+                                  rate_identity(context, principal ? &*principal : nullptr),
+                                  pod,
+                                  stream_id);
+    if (!loaded) {
+        throw not_found("POD_NOT_FOUND", "Pod not found");
+    }
+    store::PodContext whole = std::move(*loaded);
     // The pod's routing table comes first: it is how a pod serves a website.
     if (whole.links) {
         if (auto target = find_link(context, *whole.links, path)) {

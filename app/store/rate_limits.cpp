@@ -10,12 +10,7 @@ namespace webpods::store {
 namespace {
 
 // The window is the clock hour in UTC; the upsert makes concurrent counts exact.
-constexpr const char* kCountRequest =
-    "INSERT INTO rate_limit AS r (identity, action, window_start, count) "
-    "VALUES (:identity, :action, date_trunc('hour', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC', "
-    "1) "
-    "ON CONFLICT (identity, action, window_start) DO UPDATE SET count = r.count + 1 "
-    "RETURNING count, CAST(extract(epoch FROM window_start + interval '1 hour') AS bigint)";
+constexpr const char* kCountRequest = WEBPODS_COUNT_REQUEST_SQL;
 
 constexpr const char* kPurgeOldWindows =
     "DELETE FROM rate_limit "

@@ -7,6 +7,16 @@
 
 namespace webpods::store {
 
+// The upsert that counts one request (:identity, :action) in the current clock-hour window and
+// returns (count, resets_at); shared with the statement that also loads a pod context.
+#define WEBPODS_COUNT_REQUEST_SQL                                                            \
+    "INSERT INTO rate_limit AS r (identity, action, window_start, count) "                   \
+    "VALUES (:identity, :action, "                                                           \
+    "        date_trunc('hour', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC', 1) "           \
+    "ON CONFLICT (identity, action, window_start) DO UPDATE SET count = r.count + 1 "        \
+    "RETURNING count, CAST(extract(epoch FROM window_start + interval '1 hour') AS bigint) " \
+    "AS resets_at"
+
 struct WindowCount {
     long long count = 0;      // requests in the current window, this one included
     long long resets_at = 0;  // Unix seconds at which the window ends

@@ -4,6 +4,7 @@
 #include <soci/soci.h>
 
 #include "store/database.h"
+#include "store/rate_limits.h"
 
 namespace webpods::store {
 
@@ -11,19 +12,33 @@ namespace {
 
 // The allow-list and links heads come along so permission and routing caches can be checked
 // for freshness without another round trip.
-constexpr const char* kLoadPodContext =
-    "SELECT p.id, p.owner_id::text, "
-    "       s.id, s.name, s.access_permission, s.creator_id::text, s.record_count, "
-    "       coalesce(s.last_hash, ''), "
-    "       to_char(s.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), "
-    "       a.id, a.record_count, coalesce(a.last_hash, ''), "
-    "       l.id, l.record_count, coalesce(l.last_hash, '') "
-    "FROM pod p "
-    "LEFT JOIN stream s ON s.pod_id = p.id AND s.name = :stream "
-    "LEFT JOIN stream a ON a.pod_id = p.id AND left(s.access_permission, 1) = '/' "
-    "                  AND a.name = substr(s.access_permission, 2) "
+#define WEBPODS_POD_CONTEXT_COLUMNS                                                   \
+    "p.id, p.owner_id::text, "                                                        \
+    "s.id, s.name, s.access_permission, s.creator_id::text, s.record_count, "         \
+    "coalesce(s.last_hash, ''), "                                                     \
+    "to_char(s.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), " \
+    "a.id, a.record_count, coalesce(a.last_hash, ''), "                               \
+    "l.id, l.record_count, coalesce(l.last_hash, '') "
+#define WEBPODS_POD_CONTEXT_JOINS                                                   \
+    "LEFT JOIN stream s ON s.pod_id = p.id AND s.name = :stream "                   \
+    "LEFT JOIN stream a ON a.pod_id = p.id AND left(s.access_permission, 1) = '/' " \
+    "                  AND a.name = substr(s.access_permission, 2) "                \
     "LEFT JOIN stream l ON l.pod_id = p.id AND l.name = '.meta/links' "
+
+constexpr const char* kLoadPodContext =
+    "SELECT " WEBPODS_POD_CONTEXT_COLUMNS "FROM pod p " WEBPODS_POD_CONTEXT_JOINS
     "WHERE p.name = :pod";
+
+// The same facts plus a rate-limit count, in one round trip: the upsert runs whether or not
+// the pod exists, so the pod is joined to its single row rather than selected from.
+constexpr const char* kLoadPodContextCounting =
+    "WITH counted AS (" WEBPODS_COUNT_REQUEST_SQL
+    ") "
+    "SELECT c.count, c.resets_at, " WEBPODS_POD_CONTEXT_COLUMNS
+    "FROM counted c LEFT JOIN pod p ON p.name = :pod " WEBPODS_POD_CONTEXT_JOINS;
+
+#undef WEBPODS_POD_CONTEXT_COLUMNS
+#undef WEBPODS_POD_CONTEXT_JOINS
 
 constexpr const char* kStreamColumns =
     "id, record_count, coalesce(last_hash, ''), name, access_permission, creator_id::text, "
@@ -45,6 +60,43 @@ Stream stream_from_row(const soci::row& row) {
 
 }  // namespace
 
+namespace {
+
+// The pod context from `row` starting at column `first`; nullopt when the pod is missing.
+std::optional<PodContext> pod_context_from_row(const soci::row& row, std::size_t first) {
+    if (row.get_indicator(first) != soci::i_ok) {
+        return std::nullopt;
+    }
+    const auto column = [first](std::size_t offset) { return first + offset; };
+    PodContext found;
+    found.pod_id = row.get<long long>(column(0));
+    found.owner_id = row.get<std::string>(column(1));
+    if (row.get_indicator(column(2)) == soci::i_ok) {
+        Stream stream;
+        stream.head.id = row.get<long long>(column(2));
+        stream.name = row.get<std::string>(column(3));
+        stream.access_permission = row.get<std::string>(column(4));
+        stream.creator_id = row.get<std::string>(column(5));
+        stream.head.record_count = row.get<long long>(column(6));
+        stream.head.last_hash = row.get<std::string>(column(7));
+        stream.created_at = row.get<std::string>(column(8));
+        found.stream = std::move(stream);
+    }
+    if (row.get_indicator(column(9)) == soci::i_ok) {
+        found.allow_list = StreamHead{row.get<long long>(column(9)),
+                                      row.get<long long>(column(10)),
+                                      row.get<std::string>(column(11))};
+    }
+    if (row.get_indicator(column(12)) == soci::i_ok) {
+        found.links = StreamHead{row.get<long long>(column(12)),
+                                 row.get<long long>(column(13)),
+                                 row.get<std::string>(column(14))};
+    }
+    return found;
+}
+
+}  // namespace
+
 std::optional<PodContext> load_pod_context(soci::session& sql,
                                            const std::string& pod_name,
                                            const std::string& stream_name) {
@@ -53,34 +105,27 @@ std::optional<PodContext> load_pod_context(soci::session& sql,
         soci::row row;
         sql << kLoadPodContext, soci::use(stream_name, "stream"), soci::use(pod_name, "pod"),
             soci::into(row);
-        if (!sql.got_data()) {
-            return;
+        if (sql.got_data()) {
+            context = pod_context_from_row(row, 0);
         }
-        PodContext found;
-        found.pod_id = row.get<long long>(0);
-        found.owner_id = row.get<std::string>(1);
-        if (row.get_indicator(2) == soci::i_ok) {
-            Stream stream;
-            stream.head.id = row.get<long long>(2);
-            stream.name = row.get<std::string>(3);
-            stream.access_permission = row.get<std::string>(4);
-            stream.creator_id = row.get<std::string>(5);
-            stream.head.record_count = row.get<long long>(6);
-            stream.head.last_hash = row.get<std::string>(7);
-            stream.created_at = row.get<std::string>(8);
-            found.stream = std::move(stream);
-        }
-        if (row.get_indicator(9) == soci::i_ok) {
-            found.allow_list =
-                StreamHead{row.get<long long>(9), row.get<long long>(10), row.get<std::string>(11)};
-        }
-        if (row.get_indicator(12) == soci::i_ok) {
-            found.links = StreamHead{
-                row.get<long long>(12), row.get<long long>(13), row.get<std::string>(14)};
-        }
-        context = std::move(found);
     });
     return context;
+}
+
+CountedPodContext load_pod_context_counting(soci::session& sql,
+                                            const std::string& pod_name,
+                                            const std::string& stream_name,
+                                            const RateCount& count) {
+    CountedPodContext counted;
+    run(sql, [&] {
+        soci::row row;
+        sql << kLoadPodContextCounting, soci::use(count.identity, "identity"),
+            soci::use(count.action, "action"), soci::use(pod_name, "pod"),
+            soci::use(stream_name, "stream"), soci::into(row);
+        counted.window = WindowCount{row.get<long long>(0), row.get<long long>(1)};
+        counted.pod = pod_context_from_row(row, 2);
+    });
+    return counted;
 }
 
 std::optional<Stream> insert_stream(soci::session& sql,

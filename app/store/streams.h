@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "store/rate_limits.h"
+
 namespace webpods::store {
 
 // The head of a stream's chain.
@@ -38,6 +40,24 @@ struct PodContext {
 std::optional<PodContext> load_pod_context(soci::session& sql,
                                            const std::string& pod_name,
                                            const std::string& stream_name);
+
+// A rate-limit count to take in the same round trip as the context.
+struct RateCount {
+    std::string identity;
+    std::string action;
+};
+
+struct CountedPodContext {
+    std::optional<PodContext> pod;  // nullopt when the pod does not exist
+    WindowCount window;             // the count after this request
+};
+
+// load_pod_context and count_request in one statement (the request rate is bounded by round
+// trips, and every counted request loads its context anyway).
+CountedPodContext load_pod_context_counting(soci::session& sql,
+                                            const std::string& pod_name,
+                                            const std::string& stream_name,
+                                            const RateCount& count);
 
 // Creates a stream; nullopt if it already exists (a concurrent create won).
 std::optional<Stream> insert_stream(soci::session& sql,
