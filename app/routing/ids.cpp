@@ -1,6 +1,7 @@
 // Identifier and index-expression validation.
 #include "routing/ids.h"
 
+#include <algorithm>
 #include <charconv>
 
 namespace webpods::routing {
@@ -24,12 +25,8 @@ bool is_valid_pod_id(std::string_view pod_id) {
     if (!is_lower_alnum(pod_id.front()) || !is_lower_alnum(pod_id.back())) {
         return false;
     }
-    for (const char c : pod_id) {
-        if (!is_lower_alnum(c) && c != '-') {
-            return false;
-        }
-    }
-    return true;
+    return std::all_of(
+        pod_id.begin(), pod_id.end(), [](char c) { return is_lower_alnum(c) || c == '-'; });
 }
 
 bool is_valid_stream_id(std::string_view stream_id) {
@@ -64,12 +61,9 @@ bool is_valid_alias(std::string_view alias) {
     if (alias.front() == '.' || alias.back() == '.') {
         return false;
     }
-    for (const char c : alias) {
-        if (!is_alnum(c) && c != '_' && c != '.' && c != '-') {
-            return false;
-        }
-    }
-    return true;
+    return std::all_of(alias.begin(), alias.end(), [](char c) {
+        return is_alnum(c) || c == '_' || c == '.' || c == '-';
+    });
 }
 
 std::optional<long long> parse_integer(std::string_view text) {
