@@ -19,7 +19,7 @@ for target in "${targets[@]}"; do
     work="$build/corpus-work/$target"
     log="$build/logs/$target.log"
     mkdir -p "$work"
-    options=(-max_total_time="$seconds" -timeout=10 -print_final_stats=1
+    options=(-max_total_time="$seconds" -timeout=60 -print_final_stats=1
              -artifact_prefix="$build/artifacts/$target-")
     if [[ -f "$here/$target.dict" ]]; then
         options+=(-dict="$here/$target.dict")
