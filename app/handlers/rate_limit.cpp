@@ -96,12 +96,13 @@ std::optional<store::PodContext> load_and_charge(RequestContext& context,
                                                  RateAction action,
                                                  const std::string& identity,
                                                  const std::string& pod,
-                                                 const std::string& stream_id) {
+                                                 const std::string& stream_id,
+                                                 std::optional<long long> record_index) {
     if (!context.worker.config.rate_limits.enabled) {
-        return store::load_pod_context(context.sql, pod, stream_id);
+        return store::load_pod_context(context.sql, pod, stream_id, record_index);
     }
     auto counted = store::load_pod_context_counting(
-        context.sql, pod, stream_id, {identity, action_name(action)});
+        context.sql, pod, stream_id, {identity, action_name(action)}, record_index);
     apply_window(context, action, counted.window);
     return std::move(counted.pod);
 }

@@ -23,12 +23,15 @@ http::Error limit_exceeded(const RateLimitStatus& status);
 // can put the X-RateLimit-* headers on the answer.
 void charge(RequestContext& context, RateAction action, const std::string& identity);
 
-// The pod context for stream_id (nullopt: no such pod), counting the request as `action` in
-// the same round trip when rate limits are on. Throws like charge().
-std::optional<store::PodContext> load_and_charge(RequestContext& context,
-                                                 RateAction action,
-                                                 const std::string& identity,
-                                                 const std::string& pod,
-                                                 const std::string& stream_id);
+// The pod context for stream_id (nullopt: no such pod), with the record at record_index when
+// given, counting the request as `action` in the same round trip when rate limits are on.
+// Throws like charge().
+std::optional<store::PodContext> load_and_charge(
+    RequestContext& context,
+    RateAction action,
+    const std::string& identity,
+    const std::string& pod,
+    const std::string& stream_id,
+    std::optional<long long> record_index = std::nullopt);
 
 }  // namespace webpods::handlers

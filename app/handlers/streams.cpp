@@ -74,14 +74,18 @@ long long index_from_end(long long index, long long count) {
     return index < 0 ? count + index : index;
 }
 
+// `prefetched` is the record the context statement already read for this index, if any.
 http::Response record_by_index(RequestContext& context,
                                const store::Stream& stream,
-                               long long requested) {
+                               long long requested,
+                               std::optional<store::Record> prefetched = std::nullopt) {
     const long long index = index_from_end(requested, stream.head.record_count);
     if (index < 0 || index >= stream.head.record_count) {
         throw not_found("RECORD_NOT_FOUND", "Record not found");
     }
-    auto record = store::find_record_by_index(context.sql, stream.head.id, index);
+    auto record = prefetched && prefetched->index == index
+                      ? std::move(prefetched)
+                      : store::find_record_by_index(context.sql, stream.head.id, index);
     if (!record) {
         throw not_found("RECORD_NOT_FOUND", "Record not found");
     }
@@ -157,7 +161,9 @@ http::Response record_list(RequestContext& context, const store::Stream& stream)
                                     next_index + "}");
 }
 
-http::Response read_stream(RequestContext& context, const store::Stream& stream) {
+http::Response read_stream(RequestContext& context,
+                           const store::Stream& stream,
+                           std::optional<store::Record> prefetched) {
     const auto index_parameter = context.query.find("i");
     if (index_parameter == context.query.end()) {
         return record_list(context, stream);
@@ -169,7 +175,7 @@ http::Response read_stream(RequestContext& context, const store::Stream& stream)
     if (index->end) {
         return record_range(context, stream, index->first, *index->end);
     }
-    return record_by_index(context, stream, index->first);
+    return record_by_index(context, stream, index->first, std::move(prefetched));
 }
 
 void require_read(RequestContext& context,
@@ -194,7 +200,7 @@ http::Response read_stream_or_alias(RequestContext& context,
             throw not_found("STREAM_NOT_FOUND", "Stream not found");
         }
         require_read(context, principal, whole);
-        return read_stream(context, *whole.stream);
+        return read_stream(context, *whole.stream, std::move(whole.record));
     }
     // Not a stream: the last segment names a record of the stream before it.
     const store::PodContext parent = require_pod(context, pod, path.substr(0, last_slash));
@@ -269,11 +275,18 @@ http::Response write_record(RequestContext& context,
 http::Response read_path(RequestContext& context, const std::string& pod, const std::string& path) {
     const auto principal = authenticate_reader(context, pod);
     const std::string stream_id = path.substr(1);
-    auto loaded = load_and_charge(context,
-                                  RateAction::kRead,
-                                  rate_identity(context, principal ? &*principal : nullptr),
-                                  pod,
-                                  stream_id);
+    // A read by index gets its record in the same statement as the context.
+    const auto index_parameter = context.query.find("i");
+    const auto index = index_parameter == context.query.end()
+                           ? std::nullopt
+                           : routing::parse_index_query(index_parameter->second);
+    auto loaded =
+        load_and_charge(context,
+                        RateAction::kRead,
+                        rate_identity(context, principal ? &*principal : nullptr),
+                        pod,
+                        stream_id,
+                        index && !index->end ? std::optional(index->first) : std::nullopt);
     if (!loaded) {
         throw not_found("POD_NOT_FOUND", "Pod not found");
     }

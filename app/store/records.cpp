@@ -34,10 +34,7 @@ constexpr const char* kAppendIfHeadUnchanged =
 constexpr const char* kLockHead =
     "SELECT record_count, coalesce(last_hash, '') FROM stream WHERE id = :id FOR UPDATE";
 
-constexpr const char* kRecordColumns =
-    "SELECT index, encode(content, 'hex'), content_type, alias, author, hash, "
-    "coalesce(previous_hash, ''), "
-    "to_char(written_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') FROM record ";
+constexpr const char* kRecordColumns = "SELECT " WEBPODS_RECORD_COLUMNS "FROM record r ";
 
 std::string hex_encode(std::string_view bytes) {
     static constexpr std::string_view kDigits = "0123456789abcdef";
@@ -62,21 +59,6 @@ std::string hex_decode(std::string_view hex) {
         bytes.push_back(static_cast<char>((hex_digit(hex[i]) << 4U) | hex_digit(hex[i + 1])));
     }
     return bytes;
-}
-
-Record record_from_row(const soci::row& row) {
-    Record record;
-    record.index = row.get<long long>(0);
-    record.content = hex_decode(row.get<std::string>(1));
-    record.content_type = row.get<std::string>(2);
-    if (row.get_indicator(3) == soci::i_ok) {
-        record.alias = row.get<std::string>(3);
-    }
-    record.author = row.get<std::string>(4);
-    record.hash = row.get<std::string>(5);
-    record.previous_hash = row.get<std::string>(6);
-    record.timestamp = row.get<std::string>(7);
-    return record;
 }
 
 // One attempt at the compare-and-swap; the finished record, or nullopt if the head moved.
@@ -119,6 +101,21 @@ std::optional<Record> try_append(soci::session& sql,
 
 }  // namespace
 
+Record record_from_row(const soci::row& row, std::size_t first) {
+    Record record;
+    record.index = row.get<long long>(first + 0);
+    record.content = hex_decode(row.get<std::string>(first + 1));
+    record.content_type = row.get<std::string>(first + 2);
+    if (row.get_indicator(first + 3) == soci::i_ok) {
+        record.alias = row.get<std::string>(first + 3);
+    }
+    record.author = row.get<std::string>(first + 4);
+    record.hash = row.get<std::string>(first + 5);
+    record.previous_hash = row.get<std::string>(first + 6);
+    record.timestamp = row.get<std::string>(first + 7);
+    return record;
+}
+
 Record append_record(soci::session& sql, const StreamHead& head, const NewRecord& fields) {
     const std::string content_hex = hex_encode(fields.content);
     std::optional<Record> appended;
@@ -156,10 +153,10 @@ std::optional<Record> find_record_by_index(soci::session& sql,
     std::optional<Record> record;
     run(sql, [&] {
         soci::row row;
-        sql << std::string(kRecordColumns) + "WHERE stream_id = :stream_id AND index = :index",
+        sql << std::string(kRecordColumns) + "WHERE r.stream_id = :stream_id AND r.index = :index",
             soci::use(stream_id, "stream_id"), soci::use(index, "index"), soci::into(row);
         if (sql.got_data()) {
-            record = record_from_row(row);
+            record = record_from_row(row, 0);
         }
     });
     return record;
@@ -171,10 +168,10 @@ std::optional<Record> find_record_by_alias(soci::session& sql,
     std::optional<Record> record;
     run(sql, [&] {
         soci::row row;
-        sql << std::string(kRecordColumns) + "WHERE stream_id = :stream_id AND alias = :alias",
+        sql << std::string(kRecordColumns) + "WHERE r.stream_id = :stream_id AND r.alias = :alias",
             soci::use(stream_id, "stream_id"), soci::use(alias, "alias"), soci::into(row);
         if (sql.got_data()) {
-            record = record_from_row(row);
+            record = record_from_row(row, 0);
         }
     });
     return record;
@@ -192,13 +189,13 @@ std::vector<Record> list_records(soci::session& sql,
         records.clear();
         const soci::rowset<soci::row> rows =
             (sql.prepare << std::string(kRecordColumns) +
-                                "WHERE stream_id = :stream_id AND index >= :first "
-                                "AND index < :end ORDER BY index",
+                                "WHERE r.stream_id = :stream_id AND r.index >= :first "
+                                "AND r.index < :end ORDER BY r.index",
              soci::use(stream_id, "stream_id"),
              soci::use(first, "first"),
              soci::use(end, "end"));
         for (const soci::row& row : rows) {
-            records.push_back(record_from_row(row));
+            records.push_back(record_from_row(row, 0));
         }
     });
     return records;

@@ -8,20 +8,10 @@
 #include <string_view>
 #include <vector>
 
+#include "store/record.h"
 #include "store/streams.h"
 
 namespace webpods::store {
-
-struct Record {
-    long long index = 0;
-    std::string content;  // raw bytes
-    std::string content_type;
-    std::optional<std::string> alias;
-    std::string author;  // auth_id
-    std::string hash;
-    std::string previous_hash;  // empty for index 0
-    std::string timestamp;      // ISO-8601 UTC, milliseconds
-};
 
 struct NewRecord {
     std::string_view content;

@@ -5,6 +5,7 @@
 
 #include "store/database.h"
 #include "store/rate_limits.h"
+#include "store/record.h"
 
 namespace webpods::store {
 
@@ -18,12 +19,15 @@ namespace {
     "coalesce(s.last_hash, ''), "                                                     \
     "to_char(s.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), " \
     "a.id, a.record_count, coalesce(a.last_hash, ''), "                               \
-    "l.id, l.record_count, coalesce(l.last_hash, '') "
+    "l.id, l.record_count, coalesce(l.last_hash, ''), " WEBPODS_RECORD_COLUMNS
 #define WEBPODS_POD_CONTEXT_JOINS                                                   \
     "LEFT JOIN stream s ON s.pod_id = p.id AND s.name = :stream "                   \
     "LEFT JOIN stream a ON a.pod_id = p.id AND left(s.access_permission, 1) = '/' " \
     "                  AND a.name = substr(s.access_permission, 2) "                \
-    "LEFT JOIN stream l ON l.pod_id = p.id AND l.name = '.meta/links' "
+    "LEFT JOIN stream l ON l.pod_id = p.id AND l.name = '.meta/links' "             \
+    "LEFT JOIN record r ON :want_record = 1 AND r.stream_id = s.id "                \
+    "                  AND r.index = :record_index "                                \
+    "                              + CASE WHEN :from_end = 1 THEN s.record_count ELSE 0 END "
 
 constexpr const char* kLoadPodContext =
     "SELECT " WEBPODS_POD_CONTEXT_COLUMNS "FROM pod p " WEBPODS_POD_CONTEXT_JOINS
@@ -58,10 +62,6 @@ Stream stream_from_row(const soci::row& row) {
     return stream;
 }
 
-}  // namespace
-
-namespace {
-
 // The pod context from `row` starting at column `first`; nullopt when the pod is missing.
 std::optional<PodContext> pod_context_from_row(const soci::row& row, std::size_t first) {
     if (row.get_indicator(first) != soci::i_ok) {
@@ -92,18 +92,38 @@ std::optional<PodContext> pod_context_from_row(const soci::row& row, std::size_t
                                  row.get<long long>(column(13)),
                                  row.get<std::string>(column(14))};
     }
+    if (row.get_indicator(column(15)) == soci::i_ok) {
+        found.record = record_from_row(row, column(15));
+    }
     return found;
 }
+
+// The three parameters of the record join: whether to fetch, the index, whether it counts from
+// the end (negative `i`).
+struct RecordWanted {
+    int want_record = 0;
+    long long record_index = 0;
+    int from_end = 0;
+
+    explicit RecordWanted(std::optional<long long> index)
+        : want_record(index ? 1 : 0),
+          record_index(index.value_or(0)),
+          from_end(index && *index < 0 ? 1 : 0) {}
+};
 
 }  // namespace
 
 std::optional<PodContext> load_pod_context(soci::session& sql,
                                            const std::string& pod_name,
-                                           const std::string& stream_name) {
+                                           const std::string& stream_name,
+                                           std::optional<long long> record_index) {
     std::optional<PodContext> context;
+    const RecordWanted wanted(record_index);
     run(sql, [&] {
         soci::row row;
         sql << kLoadPodContext, soci::use(stream_name, "stream"), soci::use(pod_name, "pod"),
+            soci::use(wanted.want_record, "want_record"),
+            soci::use(wanted.record_index, "record_index"), soci::use(wanted.from_end, "from_end"),
             soci::into(row);
         if (sql.got_data()) {
             context = pod_context_from_row(row, 0);
@@ -115,13 +135,17 @@ std::optional<PodContext> load_pod_context(soci::session& sql,
 CountedPodContext load_pod_context_counting(soci::session& sql,
                                             const std::string& pod_name,
                                             const std::string& stream_name,
-                                            const RateCount& count) {
+                                            const RateCount& count,
+                                            std::optional<long long> record_index) {
     CountedPodContext counted;
+    const RecordWanted wanted(record_index);
     run(sql, [&] {
         soci::row row;
         sql << kLoadPodContextCounting, soci::use(count.identity, "identity"),
             soci::use(count.action, "action"), soci::use(pod_name, "pod"),
-            soci::use(stream_name, "stream"), soci::into(row);
+            soci::use(stream_name, "stream"), soci::use(wanted.want_record, "want_record"),
+            soci::use(wanted.record_index, "record_index"), soci::use(wanted.from_end, "from_end"),
+            soci::into(row);
         counted.window = WindowCount{row.get<long long>(0), row.get<long long>(1)};
         counted.pod = pod_context_from_row(row, 2);
     });

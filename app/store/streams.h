@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "store/rate_limits.h"
+#include "store/record.h"
 
 namespace webpods::store {
 
@@ -34,12 +35,16 @@ struct PodContext {
     std::optional<Stream> stream;          // the requested stream, when it exists
     std::optional<StreamHead> allow_list;  // head of the stream's allow list, when it names one
     std::optional<StreamHead> links;       // head of .meta/links, when it exists
+    std::optional<Record> record;          // the record asked for by index, when it exists
 };
 
 // nullopt when the pod does not exist.
+// With record_index, the stream's record at that index (negative: from the end) comes along
+// in the same round trip.
 std::optional<PodContext> load_pod_context(soci::session& sql,
                                            const std::string& pod_name,
-                                           const std::string& stream_name);
+                                           const std::string& stream_name,
+                                           std::optional<long long> record_index = std::nullopt);
 
 // A rate-limit count to take in the same round trip as the context.
 struct RateCount {
@@ -57,7 +62,8 @@ struct CountedPodContext {
 CountedPodContext load_pod_context_counting(soci::session& sql,
                                             const std::string& pod_name,
                                             const std::string& stream_name,
-                                            const RateCount& count);
+                                            const RateCount& count,
+                                            std::optional<long long> record_index = std::nullopt);
 
 // Creates a stream; nullopt if it already exists (a concurrent create won).
 std::optional<Stream> insert_stream(soci::session& sql,
