@@ -25,12 +25,13 @@ OAUTH_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file_
 
 # ---- a tiny browser ------------------------------------------------------------------------------
 
-class Reply:
+class Reply(harness.Answer):
+    """An answer that remembers its URL; headers are [(lower-case name, value)], repeated
+    headers kept (Set-Cookie)."""
+
     def __init__(self, url, status, headers, body):
+        super().__init__(status, headers, body)
         self.url = url
-        self.status = status
-        self.headers = headers  # [(lower-case name, value)], repeated headers kept
-        self.body = body
 
     def header(self, name):
         return next((value for key, value in self.headers if key == name), None)
@@ -56,16 +57,6 @@ class Reply:
     def location(self):
         location = self.header("location")
         return urllib.parse.urljoin(self.url, location) if location else None
-
-    def json(self):
-        return json.loads(self.body)
-
-    @property
-    def error_code(self):
-        try:
-            return self.json()["error"]["code"]
-        except (ValueError, KeyError, TypeError):
-            return None
 
     def __repr__(self):
         return f"<{self.status} {self.url} {self.body[:300]!r}>"
