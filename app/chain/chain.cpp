@@ -11,6 +11,18 @@
 
 namespace webpods::chain {
 
+std::string hex_encode(std::string_view bytes) {
+    static constexpr std::string_view kHexDigits = "0123456789abcdef";
+    std::string hex;
+    hex.reserve(bytes.size() * 2U);
+    for (const char c : bytes) {
+        const auto byte = static_cast<unsigned char>(c);
+        hex.push_back(kHexDigits[byte >> 4U]);
+        hex.push_back(kHexDigits[byte & 0x0FU]);
+    }
+    return hex;
+}
+
 std::string sha256_hex(std::string_view bytes) {
     std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
     unsigned int length = 0;
@@ -18,14 +30,7 @@ std::string sha256_hex(std::string_view bytes) {
         1) {
         throw std::runtime_error("EVP_Digest(sha256) failed");
     }
-    static constexpr std::string_view kHexDigits = "0123456789abcdef";
-    std::string hex;
-    hex.reserve(static_cast<std::size_t>(length) * 2U);
-    for (unsigned int i = 0; i < length; ++i) {
-        hex.push_back(kHexDigits[digest[i] >> 4U]);
-        hex.push_back(kHexDigits[digest[i] & 0x0fU]);
-    }
-    return hex;
+    return hex_encode({reinterpret_cast<const char*>(digest.data()), length});
 }
 
 std::string canonical_preimage(const RecordFields& record) {

@@ -21,6 +21,9 @@ struct RecordFields {
     std::string_view content;  // the stored bytes
 };
 
+// Lowercase hex of any bytes.
+std::string hex_encode(std::string_view bytes);
+
 // Lowercase hex SHA-256 of any bytes.
 std::string sha256_hex(std::string_view bytes);
 

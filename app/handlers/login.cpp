@@ -13,6 +13,7 @@
 #include "auth/oauth.h"
 #include "auth/principal.h"
 #include "auth/token.h"
+#include "chain/chain.h"
 #include "http/error.h"
 #include "http/json.h"
 #include "routing/ids.h"
@@ -162,13 +163,7 @@ std::string session_key(const config::Config& config, std::string_view cookie_va
              &size) == nullptr) {
         throw Error(ErrorKind::kInternal, "INTERNAL_ERROR", "Internal error", "HMAC failed");
     }
-    static constexpr std::string_view kDigits = "0123456789abcdef";
-    std::string key;
-    for (unsigned int i = 0; i < size; ++i) {
-        key += kDigits[digest[i] >> 4U];
-        key += kDigits[digest[i] & 0x0FU];
-    }
-    return key;
+    return chain::hex_encode({reinterpret_cast<const char*>(digest.data()), size});
 }
 
 // The session cookie's stored key, when the request carries a well-formed one.

@@ -36,18 +36,6 @@ constexpr const char* kLockHead =
 
 constexpr const char* kRecordColumns = "SELECT " WEBPODS_RECORD_COLUMNS "FROM record r ";
 
-std::string hex_encode(std::string_view bytes) {
-    static constexpr std::string_view kDigits = "0123456789abcdef";
-    std::string hex;
-    hex.reserve(bytes.size() * 2);
-    for (const char c : bytes) {
-        const auto byte = static_cast<unsigned char>(c);
-        hex.push_back(kDigits[byte >> 4U]);
-        hex.push_back(kDigits[byte & 0x0FU]);
-    }
-    return hex;
-}
-
 unsigned hex_digit(char c) {
     return c <= '9' ? static_cast<unsigned>(c - '0') : static_cast<unsigned>(c - 'a' + 10);
 }
@@ -117,7 +105,7 @@ Record record_from_row(const soci::row& row, std::size_t first) {
 }
 
 Record append_record(soci::session& sql, const StreamHead& head, const NewRecord& fields) {
-    const std::string content_hex = hex_encode(fields.content);
+    const std::string content_hex = chain::hex_encode(fields.content);
     std::optional<Record> appended;
     run(
         sql,
