@@ -23,6 +23,8 @@ std::optional<auth::Principal> authenticate_for_pod(RequestContext& context) {
 
 }  // namespace
 
+http::Error forbidden() { return {http::ErrorKind::kForbidden, "FORBIDDEN", "Access denied"}; }
+
 bool is_system_stream(std::string_view stream_id) { return stream_id.rfind(".meta/", 0) == 0; }
 
 std::optional<auth::Principal> authenticate_reader(RequestContext& context,

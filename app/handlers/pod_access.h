@@ -6,6 +6,7 @@
 
 #include "auth/principal.h"
 #include "handlers/context.h"
+#include "http/error.h"
 #include "permissions/permissions.h"
 #include "store/records.h"
 #include "store/streams.h"
@@ -18,6 +19,9 @@ inline constexpr std::string_view kStreamsListing = ".meta/streams";
 inline constexpr std::string_view kJsonType = "application/json";
 
 bool is_system_stream(std::string_view stream_id);
+
+// 403 FORBIDDEN, the answer to every permission refusal.
+http::Error forbidden();
 
 // The caller of a read: anonymous, or a token for this pod or a global one. Throws
 // INVALID_TOKEN, TOKEN_EXPIRED, POD_MISMATCH.

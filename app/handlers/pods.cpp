@@ -20,8 +20,6 @@ namespace {
 using http::Error;
 using http::ErrorKind;
 
-Error forbidden() { return {ErrorKind::kForbidden, "FORBIDDEN", "Access denied"}; }
-
 Error invalid_input(const char* message) {
     return {ErrorKind::kInvalidInput, "INVALID_INPUT", message};
 }

@@ -28,8 +28,6 @@ Error not_found(const char* code, const char* message) {
     return {ErrorKind::kNotFound, code, message};
 }
 
-Error forbidden() { return {ErrorKind::kForbidden, "FORBIDDEN", "Access denied"}; }
-
 // X-Content-Type, else Content-Type without parameters, else text/plain; form encoding is what
 // `curl -d` sends for plain text, so it counts as text/plain.
 std::string content_type_of(const http::Request& request) {
