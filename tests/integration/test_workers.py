@@ -18,7 +18,8 @@ def worker_pids():
 
 
 class SteadyLoad:
-    """Clients sending /health one after another; records (time, status) of every answer."""
+    """Clients sending /health one after another; records (time sent, status) of every request,
+    so a request in flight on a killed worker counts at the moment it was sent."""
 
     def __init__(self, clients=4):
         self.answers = []
@@ -28,12 +29,13 @@ class SteadyLoad:
 
     def _client(self):
         while not self.stopping.is_set():
+            sent = time.monotonic()
             try:
                 status = request("GET", "/health").status
             except OSError as error:
                 status = repr(error)
             with self.lock:
-                self.answers.append((time.monotonic(), status))
+                self.answers.append((sent, status))
 
     def __enter__(self):
         for thread in self.threads:
