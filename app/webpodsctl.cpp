@@ -9,7 +9,7 @@
 #include "auth/principal.h"
 #include "chain/chain.h"
 #include "config/config.h"
-#include "http/error.h"
+#include "errors/errors.h"
 #include "store/database.h"
 #include "store/migrations.h"
 #include "store/records.h"
@@ -56,8 +56,8 @@ std::string option(const Arguments& arguments,
     return found == arguments.options.end() ? fallback : found->second;
 }
 
-int migrate(soci::session& sql, const Arguments& arguments) {
-    const auto applied = store::apply_migrations(sql, option(arguments, "dir", "sql/migrations"));
+int migrate(store::Tx& tx, const Arguments& arguments) {
+    const auto applied = store::apply_migrations(tx, option(arguments, "dir", "sql/migrations"));
     for (const auto& name : applied) {
         std::cout << "applied " << name << "\n";
     }
@@ -65,7 +65,7 @@ int migrate(soci::session& sql, const Arguments& arguments) {
     return 0;
 }
 
-int token(soci::session& sql, const config::Config& config, const Arguments& arguments) {
+int token(store::Tx& tx, const config::Config& config, const Arguments& arguments) {
     if (arguments.positional.size() < 2) {
         std::cerr << kUsage;
         return 2;
@@ -81,7 +81,7 @@ int token(soci::session& sql, const config::Config& config, const Arguments& arg
     }
     const std::string provider = auth_id.substr(first + 1, second - first - 1);
     const store::User user = store::upsert_user(
-        sql, auth_id, provider, option(arguments, "email", ""), option(arguments, "name", ""));
+        tx, auth_id, provider, option(arguments, "email", ""), option(arguments, "name", ""));
     const std::string pod = option(arguments, "pod", "");
     std::cerr << "user " << user.id << " (" << user.auth_id << ")\n";
     std::cout << auth::issue_token(user,
@@ -92,19 +92,19 @@ int token(soci::session& sql, const config::Config& config, const Arguments& arg
     return 0;
 }
 
-int verify(soci::session& sql, const Arguments& arguments) {
+int verify(store::Tx& tx, const Arguments& arguments) {
     if (arguments.positional.size() < 3) {
         std::cerr << kUsage;
         return 2;
     }
     const auto context =
-        store::load_pod_context(sql, arguments.positional[1], arguments.positional[2]);
+        store::load_pod_context(tx, arguments.positional[1], arguments.positional[2]);
     if (!context || !context->stream) {
         std::cerr << "no such stream\n";
         return 2;
     }
     const auto records =
-        store::list_records(sql, context->stream->head.id, 0, context->stream->head.record_count);
+        store::list_records(tx, context->stream->head.id, 0, context->stream->head.record_count);
     std::vector<chain::StoredRecord> stored;
     stored.reserve(records.size());
     for (const auto& record : records) {
@@ -132,8 +132,8 @@ int verify(soci::session& sql, const Arguments& arguments) {
     return 0;
 }
 
-int list_users(soci::session& sql) {
-    for (const auto& user : store::list_users(sql)) {
+int print_users(store::Tx& tx) {
+    for (const auto& user : store::list_users(tx)) {
         std::cout << user.id << "\t" << user.auth_id << "\t" << user.email << "\t" << user.name
                   << "\n";
     }
@@ -157,23 +157,25 @@ int main(int argc, char** argv) {
     }
     try {
         store::Database database(store::connection_string(config.database), 1);
-        store::Database::Lease lease(database);
         const std::string& command = arguments.positional[0];
-        if (command == "migrate") {
-            return migrate(lease.sql(), arguments);
-        }
-        if (command == "token") {
-            return token(lease.sql(), config, arguments);
-        }
-        if (command == "verify") {
-            return verify(lease.sql(), arguments);
-        }
-        if (command == "users") {
-            return list_users(lease.sql());
-        }
-        std::cerr << kUsage;
-        return 2;
-    } catch (const http::Error& error) {
+        // One attempt each: a command that lost its connection reports it rather than run twice.
+        return database.run(store::Retry::kAfterRollback, [&](store::Tx& tx) {
+            if (command == "migrate") {
+                return migrate(tx, arguments);
+            }
+            if (command == "token") {
+                return token(tx, config, arguments);
+            }
+            if (command == "verify") {
+                return verify(tx, arguments);
+            }
+            if (command == "users") {
+                return print_users(tx);
+            }
+            std::cerr << kUsage;
+            return 2;
+        });
+    } catch (const errors::Error& error) {
         std::cerr << "webpodsctl: " << error.message() << ": " << error.detail() << "\n";
         return 3;
     } catch (const std::exception& error) {

@@ -26,7 +26,7 @@
 #include <utility>
 #include <vector>
 
-#include "http/error.h"
+#include "errors/errors.h"
 #include "http/json.h"
 #include "http/request.h"
 
@@ -47,10 +47,7 @@ constexpr std::string_view kDiscoveryPath = "/.well-known/openid-configuration";
 // The detail names the endpoint (without query) and what went wrong, never a code, token or
 // secret.
 [[noreturn]] void fail(std::string detail) {
-    throw http::Error(http::ErrorKind::kUnavailable,
-                      "OAUTH_ERROR",
-                      "The login provider could not complete the login",
-                      std::move(detail));
+    throw errors::Error(errors::Code::kOAuthUnavailable, {}, std::move(detail));
 }
 
 std::string base64url(const unsigned char* bytes, std::size_t size) {
@@ -75,8 +72,7 @@ std::string base64url(const unsigned char* bytes, std::size_t size) {
 std::vector<unsigned char> random_bytes(std::size_t count) {
     std::vector<unsigned char> bytes(count);
     if (RAND_bytes(bytes.data(), static_cast<int>(count)) != 1) {
-        throw http::Error(
-            http::ErrorKind::kInternal, "INTERNAL_ERROR", "Internal error", "RAND_bytes failed");
+        throw errors::Error(errors::Code::kInternalError, {}, "RAND_bytes failed");
     }
     return bytes;
 }
@@ -180,7 +176,7 @@ Answer call_provider(const std::string& method,
             fail(endpoint + ": reading the answer failed");
         }
         return answer;
-    } catch (const http::Error&) {
+    } catch (const errors::Error&) {
         throw;
     } catch (const Poco::Exception& error) {
         fail(endpoint + ": " + error.displayText());
@@ -324,8 +320,7 @@ std::string pkce_challenge(std::string_view verifier) {
     unsigned int size = 0;
     if (EVP_Digest(verifier.data(), verifier.size(), digest.data(), &size, EVP_sha256(), nullptr) !=
         1) {
-        throw http::Error(
-            http::ErrorKind::kInternal, "INTERNAL_ERROR", "Internal error", "SHA-256 failed");
+        throw errors::Error(errors::Code::kInternalError, {}, "SHA-256 failed");
     }
     return base64url(digest.data(), size);
 }
@@ -427,15 +422,14 @@ std::string exchange_code(const config::OAuthProvider& provider,
             if (refused != form.end()) {
                 error = refused->second;
             }
-        } catch (const http::Error&) {
+        } catch (const errors::Error&) {
             fail(endpoint + ": unreadable answer");
         }
     }
     // GitHub refuses a code with 200 and an "error" member; others with 400.
     if (!error.empty() || (answer.status >= 400 && answer.status < 500)) {
-        throw http::Error(
-            http::ErrorKind::kInvalidInput,
-            "OAUTH_ERROR",
+        throw errors::Error(
+            errors::Code::kOAuthRefused,
             "The login provider refused the authorization code",
             endpoint + ": answered " + std::to_string(answer.status) + " " + error.substr(0, 64));
     }
@@ -467,7 +461,7 @@ OAuthIdentity fetch_identity(const config::OAuthProvider& provider,
             if (emails.status == 200) {
                 identity.email = pick_email(emails.body);
             }
-        } catch (const http::Error&) {
+        } catch (const errors::Error&) {
             identity.email.clear();
         }
     }

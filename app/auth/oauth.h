@@ -33,7 +33,8 @@ struct OAuthIdentity {
 };
 
 // `bytes` random bytes from OpenSSL's CSPRNG, base64url without padding (43 characters for 32
-// bytes: a valid PKCE verifier, RFC 7636 §4.1). Throws http::Error(kInternal) if RAND_bytes fails.
+// bytes: a valid PKCE verifier, RFC 7636 §4.1). Throws errors::Error(kInternal) if RAND_bytes
+// fails.
 std::string random_url_token(std::size_t bytes);
 
 // `bytes` random bytes as lowercase hex. Throws like random_url_token.
@@ -56,12 +57,12 @@ std::string authorization_url(const config::OAuthProvider& provider,
 
 // The provider's endpoints. For an issuer, fetches {issuer}/.well-known/openid-configuration
 // (whose "issuer" must match) once per process and hour; configured URLs take precedence over
-// discovered ones. Thread-safe. Throws http::Error(kUnavailable, "OAUTH_ERROR") when discovery
+// discovered ones. Thread-safe. Throws errors::Error(kUnavailable, "OAUTH_ERROR") when discovery
 // fails.
 OAuthEndpoints resolve_endpoints(const config::OAuthProvider& provider);
 
 // Exchanges an authorization code for an access token (client_secret_post, with the PKCE
-// verifier). Throws http::Error "OAUTH_ERROR": kInvalidInput when the provider refuses the
+// verifier). Throws errors::Error "OAUTH_ERROR": kInvalidInput when the provider refuses the
 // code (a 4xx answer such as invalid_grant), kUnavailable for any other failure.
 std::string exchange_code(const config::OAuthProvider& provider,
                           const OAuthEndpoints& endpoints,
@@ -70,7 +71,8 @@ std::string exchange_code(const config::OAuthProvider& provider,
                           const std::string& redirect_uri);
 
 // Reads the userinfo endpoint with the access token and, when the answer has no email and the
-// provider has an email endpoint, the email list. Throws http::Error(kUnavailable, "OAUTH_ERROR").
+// provider has an email endpoint, the email list. Throws errors::Error(kUnavailable,
+// "OAUTH_ERROR").
 OAuthIdentity fetch_identity(const config::OAuthProvider& provider,
                              const OAuthEndpoints& endpoints,
                              const std::string& access_token);
@@ -78,7 +80,7 @@ OAuthIdentity fetch_identity(const config::OAuthProvider& provider,
 // The identity in a userinfo JSON object: the user id from userIdField (a string, or an integer
 // such as GitHub's numeric id, written in decimal), falling back to "sub"; the email from
 // emailField; the name from nameField, falling back to "login" and "preferred_username". Missing
-// or null email and name give empty strings. Throws http::Error(kUnavailable, "OAUTH_ERROR") when
+// or null email and name give empty strings. Throws errors::Error(kUnavailable, "OAUTH_ERROR") when
 // the text is not a JSON object or has no usable user id.
 OAuthIdentity parse_userinfo(const config::OAuthProvider& provider, std::string_view json);
 

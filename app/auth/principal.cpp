@@ -3,7 +3,7 @@
 
 #include <ctime>
 
-#include "http/error.h"
+#include "errors/errors.h"
 #include "store/users.h"
 
 namespace webpods::auth {
@@ -39,7 +39,7 @@ std::optional<std::string> find_token(const http::Request& request, TokenCookie 
 std::optional<Principal> authenticate(const http::Request& request,
                                       TokenCookie cookie,
                                       const std::string& jwt_secret,
-                                      soci::session& sql,
+                                      store::Tx& tx,
                                       KnownUsers& known_users) {
     const std::optional<std::string> token = find_token(request, cookie);
     if (!token) {
@@ -47,12 +47,9 @@ std::optional<Principal> authenticate(const http::Request& request,
     }
     Claims claims = verify_token(*token, jwt_secret, static_cast<std::int64_t>(std::time(nullptr)));
     if (!known_users.contains(claims.user_id, claims.auth_id)) {
-        const auto user = store::find_user_by_id(sql, claims.user_id);
+        const auto user = store::find_user_by_id(tx, claims.user_id);
         if (!user || user->auth_id != claims.auth_id) {
-            throw http::Error(http::ErrorKind::kUnauthenticated,
-                              "INVALID_TOKEN",
-                              "Invalid token",
-                              "token names no existing user");
+            throw errors::Error(errors::Code::kInvalidToken, {}, "token names no existing user");
         }
         known_users.remember(claims.user_id, claims.auth_id);
     }

@@ -2,8 +2,6 @@
 // users table.
 #pragma once
 
-#include <soci/session.h>
-
 #include <mutex>
 #include <optional>
 #include <set>
@@ -12,6 +10,7 @@
 
 #include "auth/token.h"
 #include "http/request.h"
+#include "store/database.h"
 #include "store/users.h"
 
 namespace webpods::auth {
@@ -46,11 +45,11 @@ enum class TokenCookie { kPodToken, kMainToken };
 std::optional<std::string> find_token(const http::Request& request, TokenCookie cookie);
 
 // Verifies the request's token (SPEC §4 order: INVALID_TOKEN, TOKEN_EXPIRED, then the user
-// check); nullopt for an anonymous request. Throws http::Error(kUnauthenticated).
+// check); nullopt for an anonymous request. Throws errors::Error(kUnauthenticated).
 std::optional<Principal> authenticate(const http::Request& request,
                                       TokenCookie cookie,
                                       const std::string& jwt_secret,
-                                      soci::session& sql,
+                                      store::Tx& tx,
                                       KnownUsers& known_users);
 
 // A signed token for `user`, bound to `pod` when given, valid for lifetime_seconds from now.

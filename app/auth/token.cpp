@@ -16,7 +16,7 @@
 #include <typeinfo>
 #include <utility>
 
-#include "http/error.h"
+#include "errors/errors.h"
 
 namespace webpods::auth {
 namespace {
@@ -29,13 +29,11 @@ constexpr std::string_view kAlphabet =
 constexpr std::string_view kHeader = R"({"alg":"HS256","typ":"JWT"})";
 
 [[noreturn]] void fail_invalid(std::string detail) {
-    throw http::Error(
-        http::ErrorKind::kUnauthenticated, "INVALID_TOKEN", "Invalid token", std::move(detail));
+    throw errors::Error(errors::Code::kInvalidToken, {}, std::move(detail));
 }
 
 [[noreturn]] void fail_internal(std::string detail) {
-    throw http::Error(
-        http::ErrorKind::kInternal, "INTERNAL_ERROR", "Internal error", std::move(detail));
+    throw errors::Error(errors::Code::kInternalError, {}, std::move(detail));
 }
 
 std::string encode_base64url(std::string_view bytes) {
@@ -204,10 +202,9 @@ Claims verify_checked(std::string_view token, const std::string& secret, std::in
     claims.issued_at = integer_claim(*payload, "iat");
     claims.expires_at = integer_claim(*payload, "exp");
     if (claims.expires_at <= now_unix) {
-        throw http::Error(
-            http::ErrorKind::kUnauthenticated,
-            "TOKEN_EXPIRED",
-            "Token expired",
+        throw errors::Error(
+            errors::Code::kTokenExpired,
+            {},
             "exp " + std::to_string(claims.expires_at) + " <= now " + std::to_string(now_unix));
     }
     claims.user_id = required_string_claim(*payload, "user_id");
@@ -250,7 +247,7 @@ std::string sign_token(const Claims& claims, const std::string& secret) {
 Claims verify_token(std::string_view token, const std::string& secret, std::int64_t now_unix) {
     try {
         return verify_checked(token, secret, now_unix);
-    } catch (const http::Error&) {
+    } catch (const errors::Error&) {
         throw;
     } catch (const Poco::Exception& e) {
         fail_invalid("parse: " + e.displayText());

@@ -26,7 +26,7 @@ struct Claims {
 //   user_id, auth_id, email, name, provider, pod (omitted when claims.pod is empty), iat, exp
 // Strings escape '"', '\\' and control characters (\b \f \n \r \t, else \u00xx); other bytes,
 // UTF-8 included, are copied as they are. iat and exp are JSON integers.
-// Throws http::Error(kInternal, "INTERNAL_ERROR") only if OpenSSL fails or the secret is
+// Throws errors::Error(kInternal, "INTERNAL_ERROR") only if OpenSSL fails or the secret is
 // longer than OpenSSL accepts.
 std::string sign_token(const Claims& claims, const std::string& secret);
 
@@ -39,9 +39,9 @@ std::string sign_token(const Claims& claims, const std::string& secret);
 //  2. expiry: exp <= now_unix fails with "TOKEN_EXPIRED";
 //  3. claims: "user_id" and "auth_id" non-empty strings; "email", "name", "provider" strings
 //     when present (empty when absent); "pod" a string when present.
-// Failures of 1 and 3 throw http::Error(kUnauthenticated, "INVALID_TOKEN", "Invalid token",
-// reason); 2 throws http::Error(kUnauthenticated, "TOKEN_EXPIRED", "Token expired", reason).
-// Throws nothing but http::Error: library errors become INVALID_TOKEN (parse errors) or
+// Failures of 1 and 3 throw errors::Error(kUnauthenticated, "INVALID_TOKEN", "Invalid token",
+// reason); 2 throws errors::Error(kUnauthenticated, "TOKEN_EXPIRED", "Token expired", reason).
+// Throws nothing but errors::Error: library errors become INVALID_TOKEN (parse errors) or
 // kInternal "INTERNAL_ERROR" (OpenSSL failure, out of memory).
 // Does not check that the user exists or the pod binding; the caller does (SPEC.md section 4).
 Claims verify_token(std::string_view token, const std::string& secret, std::int64_t now_unix);

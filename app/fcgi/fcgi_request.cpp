@@ -11,7 +11,7 @@
 #include <charconv>
 #include <string>
 
-#include "http/error.h"
+#include "errors/errors.h"
 
 namespace webpods::fcgi {
 
@@ -139,13 +139,11 @@ http::Request FcgiRequest::read(std::size_t max_body_size) const {
         const char* end = content_length.data() + content_length.size();
         const auto [stopped, error] = std::from_chars(content_length.data(), end, expected);
         if (error != std::errc() || stopped != end) {
-            throw http::Error(
-                http::ErrorKind::kInvalidInput, "INVALID_INPUT", "Invalid Content-Length");
+            throw errors::Error(errors::Code::kInvalidInput, "Invalid Content-Length");
         }
     }
     if (expected > max_body_size) {
-        throw http::Error(
-            http::ErrorKind::kPayloadTooLarge, "PAYLOAD_TOO_LARGE", "Request body too large");
+        throw errors::Error(errors::Code::kPayloadTooLarge);
     }
     request.body.resize(expected);
     std::size_t received = 0;
@@ -158,8 +156,7 @@ http::Request FcgiRequest::read(std::size_t max_body_size) const {
         received += static_cast<std::size_t>(chunk);
     }
     if (received < expected) {
-        throw http::Error(
-            http::ErrorKind::kInvalidInput, "INVALID_INPUT", "Request body ended early");
+        throw errors::Error(errors::Code::kInvalidInput, "Request body ended early");
     }
     return request;
 }

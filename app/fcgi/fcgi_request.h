@@ -42,7 +42,7 @@ public:
     bool accept(std::chrono::milliseconds timeout);
 
     // The request's CGI parameters and body as an http::Request. Throws
-    // http::Error(PAYLOAD_TOO_LARGE) when CONTENT_LENGTH exceeds max_body_size; the body is
+    // errors::Error(PAYLOAD_TOO_LARGE) when CONTENT_LENGTH exceeds max_body_size; the body is
     // then not read.
     http::Request read(std::size_t max_body_size) const;
 

@@ -1,7 +1,6 @@
-// What every handler receives: the request, the worker's shared state and a database session.
+// What every handler receives: the request, the worker's shared state, its database access and
+// what the request pipeline established for it.
 #pragma once
-
-#include <soci/session.h>
 
 #include <atomic>
 #include <map>
@@ -71,21 +70,31 @@ struct Worker {
     WorkerCache& cache;
 };
 
-// The outcome of the request's rate-limit count, for the X-RateLimit-* headers.
-struct RateLimitStatus {
-    long long limit = 0;
-    long long remaining = 0;
-    long long resets_at = 0;  // Unix seconds
+// The rate-limit actions of SPEC §5.
+enum class RateAction { kWrite, kRead, kPodCreate, kStreamCreate };
+
+// What the route's path named: the pod (pod hosts), the stream (pod paths), and the one
+// variable segment of a main-domain path (a provider or a session id).
+struct RouteParams {
+    std::string pod;
+    std::string stream_id;
+    std::string name;
 };
 
-std::vector<std::pair<std::string, std::string>> rate_limit_headers(const RateLimitStatus& status);
-
+// What a handler receives: the request, the worker's shared state, the use case's database
+// access, and what the pipeline established before it (routing/pipeline.h): the caller and,
+// on pod routes, the pod context of the route's stream. A handler reads these; it never re-runs
+// a pipeline step and passes nothing back through them.
 struct RequestContext {
     const Worker& worker;
     const http::Request& request;
-    soci::session& sql;
+    store::Tx* database = nullptr;  // null only on routes that take no lease (/health)
     http::QueryParams query;
-    std::optional<RateLimitStatus> rate_limit = std::nullopt;
+    RouteParams route;
+    std::optional<auth::Principal> principal;
+    std::optional<store::PodContext> pod;  // nullopt: no such pod (or the route loads none)
+
+    store::Tx& tx() const;
 };
 
 template <typename FetchRecords>

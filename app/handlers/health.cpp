@@ -1,19 +1,19 @@
 // Health check: one round trip to PostgreSQL.
 #include "handlers/health.h"
 
-#include "http/error.h"
+#include "errors/errors.h"
 #include "store/database.h"
 
 namespace webpods::handlers {
 
 http::Response health(const Worker& worker) {
     try {
-        store::Database::Lease lease(worker.database);
-        store::ping(lease.sql());
+        worker.database.run(store::Retry::kAlsoAfterLostConnection,
+                            [](store::Tx& tx) { store::ping(tx); });
         return http::Response::json(
             200,
             R"({"status":"healthy","database":"connected","version":")" WEBPODS_VERSION R"("})");
-    } catch (const http::Error&) {
+    } catch (const errors::Error&) {
         return http::Response::json(
             503,
             R"({"status":"unhealthy","database":"disconnected","version":")" WEBPODS_VERSION

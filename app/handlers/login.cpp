@@ -14,9 +14,10 @@
 #include "auth/principal.h"
 #include "auth/token.h"
 #include "chain/chain.h"
-#include "http/error.h"
+#include "errors/errors.h"
+#include "handlers/pod_access.h"
 #include "http/json.h"
-#include "routing/ids.h"
+#include "ids/ids.h"
 #include "store/oauth_states.h"
 #include "store/sessions.h"
 #include "store/users.h"
@@ -24,9 +25,6 @@
 namespace webpods::handlers {
 
 namespace {
-
-using http::Error;
-using http::ErrorKind;
 
 constexpr std::size_t kRandomBytes = 32;  // state, PKCE verifier and session cookie: 256 bits
 constexpr std::string_view kTokenCookie = "token";
@@ -77,7 +75,7 @@ std::string callback_uri(const config::Config& config, const config::OAuthProvid
 const config::OAuthProvider& require_provider(const config::Config& config, std::string_view id) {
     const config::OAuthProvider* provider = config.find_provider(id);
     if (provider == nullptr) {
-        throw Error(ErrorKind::kInvalidInput, "INVALID_PROVIDER", "Unknown login provider");
+        throw errors::Error(errors::Code::kInvalidProvider);
     }
     return *provider;
 }
@@ -161,7 +159,7 @@ std::string session_key(const config::Config& config, std::string_view cookie_va
              cookie_value.size(),
              digest.data(),
              &size) == nullptr) {
-        throw Error(ErrorKind::kInternal, "INTERNAL_ERROR", "Internal error", "HMAC failed");
+        throw errors::Error(errors::Code::kInternalError, {}, "HMAC failed");
     }
     return chain::hex_encode({reinterpret_cast<const char*>(digest.data()), size});
 }
@@ -185,7 +183,7 @@ std::optional<store::SessionOwner> touch_session(RequestContext& context,
     if (!key) {
         return std::nullopt;
     }
-    auto owner = store::touch_session(context.sql, *key, kSessionLifetimeSeconds);
+    auto owner = store::touch_session(context.tx(), *key, kSessionLifetimeSeconds);
     if (owner) {
         response.set_header("Set-Cookie",
                             cookie(kSessionCookie,
@@ -210,18 +208,6 @@ std::string issue_token(const config::Config& config,
     return auth::issue_token(user, pod, config.jwt_secret, config.jwt_expiry);
 }
 
-auth::Principal require_principal(RequestContext& context) {
-    auto principal = auth::authenticate(context.request,
-                                        auth::TokenCookie::kMainToken,
-                                        context.worker.config.jwt_secret,
-                                        context.sql,
-                                        context.worker.cache.known_users());
-    if (!principal) {
-        throw Error(ErrorKind::kUnauthenticated, "UNAUTHENTICATED", "Authentication required");
-    }
-    return std::move(*principal);
-}
-
 // The pod's callback URL that hands a fresh pod token to the browser.
 std::string pod_callback_url(const config::Config& config,
                              const store::User& user,
@@ -243,7 +229,7 @@ http::Response begin_login(RequestContext& context,
     const auth::OAuthEndpoints endpoints = auth::resolve_endpoints(provider);
     store::OAuthState login{provider.id, auth::random_url_token(kRandomBytes), pod, redirect};
     const std::string state = auth::random_url_token(kRandomBytes);
-    store::insert_oauth_state(context.sql, state, login, kOAuthStateLifetimeSeconds);
+    store::insert_oauth_state(context.tx(), state, login, kOAuthStateLifetimeSeconds);
     return private_redirect(auth::authorization_url(provider,
                                                     endpoints,
                                                     callback_uri(context.worker.config, provider),
@@ -302,7 +288,7 @@ std::string safe_redirect(std::string_view target, std::string_view domain) {
     const std::string suffix = "." + std::string(domain);
     if (lower.size() > suffix.size() &&
         lower.compare(lower.size() - suffix.size(), suffix.size(), suffix) == 0 &&
-        routing::is_valid_pod_id(std::string_view(lower).substr(0, lower.size() - suffix.size()))) {
+        ids::is_valid_pod_id(std::string_view(lower).substr(0, lower.size() - suffix.size()))) {
         return std::string(target);
     }
     return "/";
@@ -368,25 +354,25 @@ http::Response finish_login(RequestContext& context, const std::string& provider
     if (state.empty() || code.empty()) {
         // A refusal at the provider (?error=access_denied&state=..) still uses up its state.
         if (!state.empty()) {
-            store::take_oauth_state(context.sql, state);
+            store::take_oauth_state(context.tx(), state);
         }
-        throw Error(ErrorKind::kInvalidInput,
-                    "INVALID_CALLBACK",
-                    context.query.count("error") > 0 ? "The provider did not grant the login"
-                                                     : "Missing code or state");
+        throw errors::Error(errors::Code::kInvalidCallback,
+                            context.query.count("error") > 0
+                                ? "The provider did not grant the login"
+                                : "Missing code or state");
     }
     // Taken (deleted) before the provider is asked, so a replayed callback fails here even while
     // the first one is still talking to the provider.
-    const std::optional<store::OAuthState> login = store::take_oauth_state(context.sql, state);
+    const std::optional<store::OAuthState> login = store::take_oauth_state(context.tx(), state);
     if (!login || login->provider != provider.id) {
-        throw Error(ErrorKind::kInvalidInput, "INVALID_STATE", "Unknown, expired or used state");
+        throw errors::Error(errors::Code::kInvalidState);
     }
 
     const auth::OAuthEndpoints endpoints = auth::resolve_endpoints(provider);
     const std::string access_token = auth::exchange_code(
         provider, endpoints, code, login->code_verifier, callback_uri(config, provider));
     const auth::OAuthIdentity identity = auth::fetch_identity(provider, endpoints, access_token);
-    const store::User user = store::upsert_user(context.sql,
+    const store::User user = store::upsert_user(context.tx(),
                                                 "auth:" + provider.id + ":" + identity.user_id,
                                                 provider.id,
                                                 identity.email,
@@ -394,11 +380,11 @@ http::Response finish_login(RequestContext& context, const std::string& provider
 
     // A new login replaces the browser's previous session rather than leaving it behind.
     if (const std::optional<std::string> previous = session_key_of(context)) {
-        store::delete_session(context.sql, *previous);
+        store::delete_session(context.tx(), *previous);
     }
     const std::string cookie_value = auth::random_hex(kRandomBytes);
     store::create_session(
-        context.sql, session_key(config, cookie_value), user.id, kSessionLifetimeSeconds);
+        context.tx(), session_key(config, cookie_value), user.id, kSessionLifetimeSeconds);
 
     http::Response response;
     if (!login->pod.empty()) {
@@ -423,10 +409,10 @@ http::Response authorize_pod(RequestContext& context) {
     const config::Config& config = context.worker.config;
     const std::string pod = query_value(context, "pod");
     if (pod.empty()) {
-        throw Error(ErrorKind::kInvalidInput, "MISSING_POD", "Missing pod");
+        throw errors::Error(errors::Code::kMissingPod);
     }
-    if (!routing::is_valid_pod_id(pod)) {
-        throw Error(ErrorKind::kInvalidInput, "INVALID_POD_ID", "Invalid pod id");
+    if (!ids::is_valid_pod_id(pod)) {
+        throw errors::Error(errors::Code::kInvalidPodId);
     }
     const std::string redirect = safe_redirect(query_value(context, "redirect"), config.domain);
 
@@ -452,7 +438,7 @@ http::Response authorize_pod(RequestContext& context) {
 http::Response login_success(RequestContext& context) {
     const std::string token = query_value(context, "token");
     if (token.empty()) {
-        throw Error(ErrorKind::kInvalidInput, "MISSING_TOKEN", "Missing token");
+        throw errors::Error(errors::Code::kMissingToken);
     }
     const std::string redirect =
         safe_redirect(query_value(context, "redirect"), context.worker.config.domain);
@@ -479,10 +465,10 @@ http::Response login_success(RequestContext& context) {
 }
 
 http::Response whoami(RequestContext& context) {
-    const auth::Principal principal = require_principal(context);
-    const std::optional<store::User> user = store::find_user_by_id(context.sql, principal.user_id);
+    const auth::Principal& principal = require_caller(context);
+    const std::optional<store::User> user = store::find_user_by_id(context.tx(), principal.user_id);
     if (!user) {
-        throw Error(ErrorKind::kUnauthenticated, "INVALID_TOKEN", "Invalid token");
+        throw errors::Error(errors::Code::kInvalidToken);
     }
     return private_json(R"({"user_id":)" + http::json_quote(user->id) + R"(,"auth_id":)" +
                         http::json_quote(user->auth_id) + R"(,"email":)" +
@@ -495,7 +481,7 @@ http::Response current_session(RequestContext& context) {
     http::Response response;
     const std::optional<store::SessionOwner> owner = touch_session(context, response);
     if (!owner) {
-        throw Error(ErrorKind::kUnauthenticated, "NO_SESSION", "No session");
+        throw errors::Error(errors::Code::kNoSession);
     }
     const store::User& user = owner->user;
     http::Response answer =
@@ -513,9 +499,9 @@ http::Response current_session(RequestContext& context) {
 }
 
 http::Response list_sessions(RequestContext& context) {
-    const auth::Principal principal = require_principal(context);
+    const auth::Principal& principal = require_caller(context);
     const std::vector<store::Session> sessions =
-        store::list_sessions(context.sql, principal.user_id);
+        store::list_sessions(context.tx(), principal.user_id);
     std::string body = R"({"sessions":[)";
     for (std::size_t i = 0; i < sessions.size(); ++i) {
         if (i > 0) {
@@ -527,22 +513,22 @@ http::Response list_sessions(RequestContext& context) {
 }
 
 http::Response revoke_session(RequestContext& context, const std::string& session_id) {
-    const auth::Principal principal = require_principal(context);
-    if (!store::delete_user_session(context.sql, principal.user_id, session_id)) {
-        throw Error(ErrorKind::kNotFound, "SESSION_NOT_FOUND", "Session not found");
+    const auth::Principal& principal = require_caller(context);
+    if (!store::delete_user_session(context.tx(), principal.user_id, session_id)) {
+        throw errors::Error(errors::Code::kSessionNotFound);
     }
     return private_json(R"({"success":true})");
 }
 
 http::Response revoke_sessions(RequestContext& context) {
-    const auth::Principal principal = require_principal(context);
-    const long long count = store::delete_user_sessions(context.sql, principal.user_id);
+    const auth::Principal& principal = require_caller(context);
+    const long long count = store::delete_user_sessions(context.tx(), principal.user_id);
     return private_json(R"({"success":true,"count":)" + std::to_string(count) + "}");
 }
 
 http::Response logout(RequestContext& context) {
     if (const std::optional<std::string> key = session_key_of(context)) {
-        store::delete_session(context.sql, *key);
+        store::delete_session(context.tx(), *key);
     }
     http::Response response = context.request.method == http::Method::kPost
                                   ? private_json(R"({"success":true})")
@@ -564,22 +550,20 @@ http::Response pod_callback(RequestContext& context, const std::string& pod) {
     const config::Config& config = context.worker.config;
     const std::string token = query_value(context, "token");
     if (token.empty()) {
-        throw Error(ErrorKind::kInvalidInput, "MISSING_TOKEN", "Missing token");
+        throw errors::Error(errors::Code::kMissingToken);
     }
     const std::int64_t now = now_unix();
     const auth::Claims claims = auth::verify_token(token, config.jwt_secret, now);
     if (!context.worker.cache.known_users().contains(claims.user_id, claims.auth_id)) {
-        const std::optional<store::User> user = store::find_user_by_id(context.sql, claims.user_id);
+        const std::optional<store::User> user =
+            store::find_user_by_id(context.tx(), claims.user_id);
         if (!user || user->auth_id != claims.auth_id) {
-            throw Error(ErrorKind::kUnauthenticated,
-                        "INVALID_TOKEN",
-                        "Invalid token",
-                        "token names no existing user");
+            throw errors::Error(errors::Code::kInvalidToken, {}, "token names no existing user");
         }
         context.worker.cache.known_users().remember(claims.user_id, claims.auth_id);
     }
     if (!claims.pod || *claims.pod != pod) {
-        throw Error(ErrorKind::kUnauthenticated, "POD_MISMATCH", "Token is not valid for this pod");
+        throw errors::Error(errors::Code::kPodMismatch);
     }
     http::Response response =
         private_redirect(safe_redirect(query_value(context, "redirect"), config.domain));

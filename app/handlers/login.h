@@ -22,7 +22,7 @@ std::string safe_redirect(std::string_view target, std::string_view domain);
 // text with & < > " ' replaced by character references, safe in HTML text and quoted attributes.
 std::string html_escape(std::string_view text);
 
-// Every handler below throws http::Error with the SPEC codes named beside it; provider failures
+// Every handler below throws errors::Error with the SPEC codes named beside it; provider failures
 // are OAUTH_ERROR (see auth/oauth.h), database failures as in store/.
 
 // GET /auth/providers: {"providers":[{"id","name","login_url"}]}.

@@ -1,52 +1,20 @@
-// Authentication with pod binding, permission checks with cached allow lists, pod creation.
+// Permission checks with cached allow lists, and pod creation.
 #include "handlers/pod_access.h"
 
-#include "http/error.h"
 #include "http/json.h"
 #include "store/pods.h"
+#include "store/records.h"
 
 namespace webpods::handlers {
 
-namespace {
-
-http::Error pod_mismatch() {
-    return {http::ErrorKind::kUnauthenticated, "POD_MISMATCH", "Token is not valid for this pod"};
+store::Tx& RequestContext::tx() const {
+    if (database == nullptr) {
+        throw errors::internal_error("route leases no database session");
+    }
+    return *database;
 }
-
-std::optional<auth::Principal> authenticate_for_pod(RequestContext& context) {
-    return auth::authenticate(context.request,
-                              auth::TokenCookie::kPodToken,
-                              context.worker.config.jwt_secret,
-                              context.sql,
-                              context.worker.cache.known_users());
-}
-
-}  // namespace
-
-http::Error forbidden() { return {http::ErrorKind::kForbidden, "FORBIDDEN", "Access denied"}; }
 
 bool is_system_stream(std::string_view stream_id) { return stream_id.rfind(".meta/", 0) == 0; }
-
-std::optional<auth::Principal> authenticate_reader(RequestContext& context,
-                                                   const std::string& pod) {
-    auto principal = authenticate_for_pod(context);
-    if (principal && principal->pod && *principal->pod != pod) {
-        throw pod_mismatch();
-    }
-    return principal;
-}
-
-auth::Principal authenticate_writer(RequestContext& context, const std::string& pod) {
-    auto principal = authenticate_for_pod(context);
-    if (!principal) {
-        throw http::Error(
-            http::ErrorKind::kUnauthenticated, "UNAUTHORIZED", "Authentication required");
-    }
-    if (!principal->pod || *principal->pod != pod) {
-        throw pod_mismatch();
-    }
-    return std::move(*principal);
-}
 
 permissions::Subject subject_of(const auth::Principal& principal) {
     return permissions::Subject{principal.user_id, principal.auth_id};
@@ -57,6 +25,13 @@ permissions::Subject subject_of(const std::optional<auth::Principal>& principal)
         return {};
     }
     return subject_of(*principal);
+}
+
+const auth::Principal& require_caller(const RequestContext& context) {
+    if (!context.principal) {
+        throw errors::internal_error("route requires a caller the pipeline did not establish");
+    }
+    return *context.principal;
 }
 
 bool may(RequestContext& context,
@@ -74,7 +49,7 @@ bool may(RequestContext& context,
             *pod.allow_list, [&context, &pod](long long first, long long end) {
                 std::vector<std::string> contents;
                 for (auto& record :
-                     store::list_records(context.sql, pod.allow_list->id, first, end)) {
+                     store::list_records(context.tx(), pod.allow_list->id, first, end)) {
                     contents.push_back(std::move(record.content));
                 }
                 return contents;
@@ -84,23 +59,29 @@ bool may(RequestContext& context,
         subject, action, {stream.access_permission, stream.creator_id}, allow_list.get());
 }
 
-store::PodContext create_pod(RequestContext& context,
-                             const std::string& pod,
-                             const std::string& stream_id,
-                             const auth::Principal& owner) {
+store::PodContext create_pod(RequestContext& context, const std::string& stream_id) {
+    const auth::Principal& owner = require_caller(context);
     const std::string owner_json = R"({"owner":)" + http::json_quote(owner.user_id) + "}";
-    store::create_pod(context.sql, pod, {owner.user_id, owner.auth_id}, owner_json);
-    return require_pod(context, pod, stream_id);
+    store::Atomic atomic(context.tx());
+    if (store::create_pod(atomic, context.route.pod, {owner.user_id, owner.auth_id}, owner_json)) {
+        atomic.commit();
+    }
+    return require_pod(context, stream_id);
 }
 
-store::PodContext require_pod(RequestContext& context,
-                              const std::string& pod,
-                              const std::string& stream_id) {
-    auto loaded = store::load_pod_context(context.sql, pod, stream_id);
+store::PodContext require_pod(RequestContext& context, const std::string& stream_id) {
+    auto loaded = store::load_pod_context(context.tx(), context.route.pod, stream_id);
     if (!loaded) {
-        throw http::Error(http::ErrorKind::kNotFound, "POD_NOT_FOUND", "Pod not found");
+        throw errors::Error(errors::Code::kPodNotFound);
     }
     return std::move(*loaded);
+}
+
+store::PodContext& require_loaded_pod(RequestContext& context) {
+    if (!context.pod) {
+        throw errors::Error(errors::Code::kPodNotFound);
+    }
+    return *context.pod;
 }
 
 }  // namespace webpods::handlers

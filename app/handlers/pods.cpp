@@ -4,9 +4,8 @@
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 
+#include "errors/errors.h"
 #include "handlers/pod_access.h"
-#include "handlers/rate_limit.h"
-#include "http/error.h"
 #include "http/json.h"
 #include "store/pods.h"
 #include "store/records.h"
@@ -17,12 +16,10 @@ namespace webpods::handlers {
 
 namespace {
 
-using http::Error;
-using http::ErrorKind;
+using errors::Code;
+using errors::Error;
 
-Error invalid_input(const char* message) {
-    return {ErrorKind::kInvalidInput, "INVALID_INPUT", message};
-}
+Error invalid_input(const char* message) { return Error(Code::kInvalidInput, message); }
 
 // The body as a JSON object, or INVALID_INPUT.
 Poco::JSON::Object::Ptr json_object_body(const std::string& body) {
@@ -43,27 +40,25 @@ Poco::JSON::Object::Ptr json_object_body(const std::string& body) {
 
 }  // namespace
 
-http::Response delete_pod(RequestContext& context, const std::string& pod) {
-    const auth::Principal principal = authenticate_writer(context, pod);
-    const store::PodContext pod_context = require_pod(context, pod, std::string(kOwnerStream));
+http::Response delete_pod(RequestContext& context) {
+    const auth::Principal& principal = require_caller(context);
+    const store::PodContext& pod_context = require_loaded_pod(context);
     if (!permissions::is_owner(subject_of(principal), pod_context.owner_id)) {
-        throw forbidden();
+        throw Error(Code::kForbidden);
     }
-    store::delete_pod(context.sql, pod_context.pod_id);
+    store::delete_pod(context.tx(), pod_context.pod_id);
     return http::Response::empty(204);
 }
 
-http::Response list_streams(RequestContext& context, const std::string& pod) {
-    const auto principal = authenticate_reader(context, pod);
-    charge(context, RateAction::kRead, rate_identity(context, principal ? &*principal : nullptr));
-    const permissions::Subject subject = subject_of(principal);
-    store::PodContext pod_context = require_pod(context, pod, std::string(kStreamsListing));
+http::Response list_streams(RequestContext& context) {
+    const permissions::Subject subject = subject_of(context.principal);
+    const store::PodContext& pod_context = require_loaded_pod(context);
     std::string streams = "[";
-    for (auto& stream : store::list_streams(context.sql, pod_context.pod_id)) {
+    for (auto& stream : store::list_streams(context.tx(), pod_context.pod_id)) {
         // Each stream is judged as if it had been requested, allow list included.
         store::PodContext candidate = pod_context;
         if (!stream.access_permission.empty() && stream.access_permission.front() == '/') {
-            candidate = require_pod(context, pod, stream.name);
+            candidate = require_pod(context, stream.name);
         } else {
             candidate.allow_list.reset();
             candidate.stream = stream;
@@ -80,45 +75,49 @@ http::Response list_streams(RequestContext& context, const std::string& pod) {
                    http::json_quote(stream.created_at) + "}";
     }
     return http::Response::json(
-        200, R"({"pod":)" + http::json_quote(pod) + R"(,"streams":)" + streams + "]}");
+        200,
+        R"({"pod":)" + http::json_quote(context.route.pod) + R"(,"streams":)" + streams + "]}");
 }
 
-http::Response transfer_owner(RequestContext& context, const std::string& pod) {
-    const auth::Principal principal = authenticate_writer(context, pod);
-    charge(context, RateAction::kWrite, principal.auth_id);
-    const store::PodContext pod_context = require_pod(context, pod, std::string(kOwnerStream));
+http::Response transfer_owner(RequestContext& context) {
+    const auth::Principal& principal = require_caller(context);
+    const store::PodContext& pod_context = require_loaded_pod(context);
     if (!permissions::is_owner(subject_of(principal), pod_context.owner_id)) {
-        throw forbidden();
+        throw Error(Code::kForbidden);
     }
     const auto body = json_object_body(context.request.body);
     if (!body->has("owner") || !body->get("owner").isString()) {
         throw invalid_input("owner must be a user id");
     }
     const auto new_owner =
-        store::find_user_by_id(context.sql, body->getValue<std::string>("owner"));
+        store::find_user_by_id(context.tx(), body->getValue<std::string>("owner"));
     if (!new_owner) {
         throw invalid_input("owner names no user");
     }
     if (!pod_context.stream) {
-        throw Error(
-            ErrorKind::kInternal, "INTERNAL_ERROR", "Internal error", "pod without .meta/owner");
+        throw errors::internal_error("pod without .meta/owner");
     }
     const std::string record = R"({"owner":)" + http::json_quote(new_owner->id) + "}";
-    store::transfer_pod(context.sql,
-                        pod_context.pod_id,
-                        pod_context.stream->head,
-                        {principal.user_id, principal.auth_id},
-                        new_owner->id,
-                        record);
+    // The owner is checked again inside the transaction: of two transfers racing from the same
+    // owner, the second finds the pod already handed over.
+    store::Atomic atomic(context.tx());
+    if (!store::transfer_pod(atomic,
+                             pod_context.pod_id,
+                             pod_context.stream->head.id,
+                             {principal.user_id, principal.auth_id},
+                             new_owner->id,
+                             record)) {
+        throw Error(Code::kForbidden);
+    }
+    atomic.commit();
     return http::Response::json(201, R"({"success":true})");
 }
 
-http::Response set_links(RequestContext& context, const std::string& pod) {
-    const auth::Principal principal = authenticate_writer(context, pod);
-    charge(context, RateAction::kWrite, principal.auth_id);
-    store::PodContext pod_context = require_pod(context, pod, std::string(kLinksStream));
+http::Response set_links(RequestContext& context) {
+    const auth::Principal& principal = require_caller(context);
+    store::PodContext pod_context = require_loaded_pod(context);
     if (!permissions::is_owner(subject_of(principal), pod_context.owner_id)) {
-        throw forbidden();
+        throw Error(Code::kForbidden);
     }
     const auto body = json_object_body(context.request.body);
     for (const auto& [path, target] : *body) {
@@ -127,15 +126,15 @@ http::Response set_links(RequestContext& context, const std::string& pod) {
         }
     }
     if (!pod_context.stream) {
-        store::insert_stream(context.sql,
+        store::insert_stream(context.tx(),
                              pod_context.pod_id,
                              std::string(kLinksStream),
                              "private",
                              principal.user_id);
-        pod_context = require_pod(context, pod, std::string(kLinksStream));
+        pod_context = require_pod(context, std::string(kLinksStream));
     }
-    store::append_record(context.sql,
-                         pod_context.stream->head,
+    store::append_record(context.tx(),
+                         pod_context.stream->head.id,
                          {context.request.body, kJsonType, {}, principal.auth_id});
     return http::Response::json(201, R"({"success":true})");
 }
@@ -149,7 +148,7 @@ std::optional<std::string> find_link(RequestContext& context,
     const auto table = context.worker.cache.links(head, [&context, &head] {
         LinkTable links;
         const auto latest =
-            store::find_record_by_index(context.sql, head.id, head.record_count - 1);
+            store::find_record_by_index(context.tx(), head.id, head.record_count - 1);
         if (!latest) {
             return links;
         }

@@ -4,9 +4,7 @@
 #include <algorithm>
 #include <ctime>
 
-#include "http/error.h"
-#include "store/rate_limits.h"
-#include "store/streams.h"
+#include "errors/errors.h"
 
 namespace webpods::handlers {
 
@@ -42,69 +40,46 @@ long long limit_of(const config::RateLimits& limits, RateAction action) {
 
 }  // namespace
 
-http::Error limit_exceeded(const RateLimitStatus& status) {
-    const long long retry_after =
-        std::max(1LL, status.resets_at - static_cast<long long>(std::time(nullptr)));
-    http::Error error(http::ErrorKind::kRateLimited, "RATE_LIMIT_EXCEEDED", "Rate limit exceeded");
-    error.with_header("Retry-After", std::to_string(retry_after));
-    for (const auto& [name, value] : rate_limit_headers(status)) {
-        error.with_header(name, value);
-    }
-    return error;
-}
-
 std::vector<std::pair<std::string, std::string>> rate_limit_headers(const RateLimitStatus& status) {
     return {{"X-RateLimit-Limit", std::to_string(status.limit)},
             {"X-RateLimit-Remaining", std::to_string(status.remaining)},
             {"X-RateLimit-Reset", std::to_string(status.resets_at)}};
 }
 
-std::string rate_identity(const RequestContext& context, const auth::Principal* principal) {
-    if (principal != nullptr) {
-        return principal->auth_id;
-    }
-    return "ip:" + context.request.remote_addr;
+bool is_rate_limited(const Worker& worker) { return worker.config.rate_limits.enabled; }
+
+store::RateCount rate_count(const RequestContext& context, RateAction action) {
+    std::string identity =
+        context.principal ? context.principal->auth_id : "ip:" + context.request.remote_addr;
+    return {std::move(identity), action_name(action)};
 }
 
-namespace {
-
-// Keeps the outcome for the X-RateLimit-* headers and refuses a request over the limit.
-void apply_window(RequestContext& context, RateAction action, const store::WindowCount& window) {
+RateLimitStatus judge_window(RequestContext& context,
+                             RateAction action,
+                             const store::WindowCount& window) {
     if (context.worker.cache.is_purge_due(window.resets_at)) {
-        store::purge_old_windows(context.sql);
+        store::purge_old_windows(context.tx());
     }
     const long long limit = limit_of(context.worker.config.rate_limits, action);
     const RateLimitStatus status{limit, std::max(0LL, limit - window.count), window.resets_at};
-    if (action == RateAction::kWrite || action == RateAction::kRead) {
-        context.rate_limit = status;
-    }
     if (window.count > limit) {
-        throw limit_exceeded(status);
+        const long long retry_after =
+            std::max(1LL, status.resets_at - static_cast<long long>(std::time(nullptr)));
+        errors::Error error(errors::Code::kRateLimitExceeded);
+        error.with_header("Retry-After", std::to_string(retry_after));
+        for (auto& [name, value] : rate_limit_headers(status)) {
+            error.with_header(std::move(name), std::move(value));
+        }
+        throw error;
     }
+    return status;
 }
 
-}  // namespace
-
-void charge(RequestContext& context, RateAction action, const std::string& identity) {
-    if (!context.worker.config.rate_limits.enabled) {
+void charge(RequestContext& context, RateAction action) {
+    if (!is_rate_limited(context.worker)) {
         return;
     }
-    apply_window(context, action, store::count_request(context.sql, identity, action_name(action)));
-}
-
-std::optional<store::PodContext> load_and_charge(RequestContext& context,
-                                                 RateAction action,
-                                                 const std::string& identity,
-                                                 const std::string& pod,
-                                                 const std::string& stream_id,
-                                                 std::optional<long long> record_index) {
-    if (!context.worker.config.rate_limits.enabled) {
-        return store::load_pod_context(context.sql, pod, stream_id, record_index);
-    }
-    auto counted = store::load_pod_context_counting(
-        context.sql, pod, stream_id, {identity, action_name(action)}, record_index);
-    apply_window(context, action, counted.window);
-    return std::move(counted.pod);
+    judge_window(context, action, store::count_request(context.tx(), rate_count(context, action)));
 }
 
 }  // namespace webpods::handlers

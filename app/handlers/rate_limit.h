@@ -1,37 +1,39 @@
-// Rate limits of SPEC §5: one count per request and action, shared by every worker.
+// Rate limits of SPEC §5: one count per request and action, shared by every worker and host.
 #pragma once
 
-#include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "handlers/context.h"
-#include "http/error.h"
+#include "store/rate_limits.h"
 
 namespace webpods::handlers {
 
-enum class RateAction { kWrite, kRead, kPodCreate, kStreamCreate };
+// The outcome of a count, for the X-RateLimit-* headers.
+struct RateLimitStatus {
+    long long limit = 0;
+    long long remaining = 0;
+    long long resets_at = 0;  // Unix seconds
+};
 
-// The identity a caller is counted as: its auth_id, or ip:{REMOTE_ADDR} (the address nginx
+std::vector<std::pair<std::string, std::string>> rate_limit_headers(const RateLimitStatus& status);
+
+// Whether the configuration counts requests at all.
+bool is_rate_limited(const Worker& worker);
+
+// The count to take for `action`: the caller's auth_id, or ip:{REMOTE_ADDR} (the address nginx
 // saw, never a client header) when anonymous.
-std::string rate_identity(const RequestContext& context, const auth::Principal* principal);
+store::RateCount rate_count(const RequestContext& context, RateAction action);
 
-// 429 RATE_LIMIT_EXCEEDED with Retry-After and the X-RateLimit-* headers of `status`.
-http::Error limit_exceeded(const RateLimitStatus& status);
+// The status after `window` was counted for `action`; throws Error(RATE_LIMIT_EXCEEDED) with
+// Retry-After and X-RateLimit-* when over the limit. Purges ended windows once per window.
+RateLimitStatus judge_window(RequestContext& context,
+                             RateAction action,
+                             const store::WindowCount& window);
 
-// Counts the request. Throws Error(RATE_LIMIT_EXCEEDED) with Retry-After and X-RateLimit-*
-// when over the limit. Write and read outcomes are kept in context.rate_limit so the router
-// can put the X-RateLimit-* headers on the answer.
-void charge(RequestContext& context, RateAction action, const std::string& identity);
-
-// The pod context for stream_id (nullopt: no such pod), with the record at record_index when
-// given, counting the request as `action` in the same round trip when rate limits are on.
-// Throws like charge().
-std::optional<store::PodContext> load_and_charge(
-    RequestContext& context,
-    RateAction action,
-    const std::string& identity,
-    const std::string& pod,
-    const std::string& stream_id,
-    std::optional<long long> record_index = std::nullopt);
+// A count a handler takes beyond the route's own, for what the request turned out to do
+// (pod_create, stream_create). Throws like judge_window; no-op when rate limits are off.
+void charge(RequestContext& context, RateAction action);
 
 }  // namespace webpods::handlers

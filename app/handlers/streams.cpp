@@ -3,13 +3,13 @@
 
 #include <algorithm>
 
+#include "errors/errors.h"
 #include "handlers/pod_access.h"
 #include "handlers/pods.h"
 #include "handlers/rate_limit.h"
 #include "handlers/record_view.h"
-#include "http/error.h"
 #include "http/json.h"
-#include "routing/ids.h"
+#include "ids/ids.h"
 #include "store/records.h"
 #include "store/streams.h"
 
@@ -17,16 +17,12 @@ namespace webpods::handlers {
 
 namespace {
 
-using http::Error;
-using http::ErrorKind;
+using errors::Code;
+using errors::Error;
 
 constexpr long long kDefaultListLimit = 100;
 constexpr long long kMaxListLimit = 1000;
 constexpr std::size_t kMaxContentType = 255;
-
-Error not_found(const char* code, const char* message) {
-    return {ErrorKind::kNotFound, code, message};
-}
 
 // X-Content-Type, else Content-Type without parameters, else text/plain; form encoding is what
 // `curl -d` sends for plain text, so it counts as text/plain.
@@ -45,7 +41,7 @@ std::string content_type_of(const http::Request& request) {
     const bool printable =
         std::all_of(type.begin(), type.end(), [](char c) { return c >= 0x20 && c < 0x7f; });
     if (!printable || type.size() > kMaxContentType) {
-        throw Error(ErrorKind::kInvalidInput, "INVALID_INPUT", "Invalid content type");
+        throw Error(Code::kInvalidInput, "Invalid content type");
     }
     return type;
 }
@@ -61,11 +57,10 @@ std::string access_of(const http::QueryParams& query) {
         return access;
     }
     if (access.size() > 1 && access.front() == '/' &&
-        routing::is_valid_stream_id(std::string_view(access).substr(1))) {
+        ids::is_valid_stream_id(std::string_view(access).substr(1))) {
         return access;
     }
-    throw Error(
-        ErrorKind::kInvalidInput, "INVALID_INPUT", "access must be public, private or /{stream}");
+    throw Error(Code::kInvalidInput, "access must be public, private or /{stream}");
 }
 
 long long index_from_end(long long index, long long count) {
@@ -79,13 +74,13 @@ http::Response record_by_index(RequestContext& context,
                                std::optional<store::Record> prefetched = std::nullopt) {
     const long long index = index_from_end(requested, stream.head.record_count);
     if (index < 0 || index >= stream.head.record_count) {
-        throw not_found("RECORD_NOT_FOUND", "Record not found");
+        throw Error(Code::kRecordNotFound);
     }
     auto record = prefetched && prefetched->index == index
                       ? std::move(prefetched)
-                      : store::find_record_by_index(context.sql, stream.head.id, index);
+                      : store::find_record_by_index(context.tx(), stream.head.id, index);
     if (!record) {
-        throw not_found("RECORD_NOT_FOUND", "Record not found");
+        throw Error(Code::kRecordNotFound);
     }
     return raw_record_response(context.request,
                                std::move(*record),
@@ -114,9 +109,9 @@ http::Response record_range(RequestContext& context,
     first = clamp(first);
     end = clamp(end);
     if (first > end) {
-        throw Error(ErrorKind::kInvalidInput, "INVALID_RANGE", "Range start is after its end");
+        throw Error(Code::kInvalidRange);
     }
-    const auto records = store::list_records(context.sql, stream.head.id, first, end);
+    const auto records = store::list_records(context.tx(), stream.head.id, first, end);
     return http::Response::json(200,
                                 R"({"records":)" + records_array(records) +
                                     R"(,"range":{"start":)" + std::to_string(first) + R"(,"end":)" +
@@ -129,9 +124,9 @@ long long positive_limit(const http::QueryParams& query) {
     if (found == query.end()) {
         return kDefaultListLimit;
     }
-    const auto limit = routing::parse_integer(found->second);
+    const auto limit = ids::parse_integer(found->second);
     if (!limit || *limit <= 0) {
-        throw Error(ErrorKind::kInvalidInput, "INVALID_INPUT", "limit must be a positive integer");
+        throw Error(Code::kInvalidInput, "limit must be a positive integer");
     }
     return std::min<long long>(*limit, kMaxListLimit);
 }
@@ -142,15 +137,15 @@ http::Response record_list(RequestContext& context, const store::Stream& stream)
     long long first = 0;
     const auto after = context.query.find("after");
     if (after != context.query.end()) {
-        const auto value = routing::parse_integer(after->second);
+        const auto value = ids::parse_integer(after->second);
         if (!value) {
-            throw Error(ErrorKind::kInvalidInput, "INVALID_INPUT", "after must be an integer");
+            throw Error(Code::kInvalidInput, "after must be an integer");
         }
         first = *value < 0 ? std::max(0LL, count + *value) : std::min(*value, count - 1) + 1;
     }
     first = std::min(first, count);
     const long long end = std::min(count, first + limit);
-    const auto records = store::list_records(context.sql, stream.head.id, first, end);
+    const auto records = store::list_records(context.tx(), stream.head.id, first, end);
     const std::string next_index = records.empty() ? "null" : std::to_string(records.back().index);
     return http::Response::json(200,
                                 R"({"records":)" + records_array(records) + R"(,"total":)" +
@@ -166,9 +161,9 @@ http::Response read_stream(RequestContext& context,
     if (index_parameter == context.query.end()) {
         return record_list(context, stream);
     }
-    const auto index = routing::parse_index_query(index_parameter->second);
+    const auto index = ids::parse_index_query(index_parameter->second);
     if (!index) {
-        throw Error(ErrorKind::kInvalidInput, "INVALID_INDEX", "i must be N or A:B");
+        throw Error(Code::kInvalidIndex);
     }
     if (index->end) {
         return record_range(context, stream, index->first, *index->end);
@@ -176,119 +171,98 @@ http::Response read_stream(RequestContext& context,
     return record_by_index(context, stream, index->first, std::move(prefetched));
 }
 
-void require_read(RequestContext& context,
-                  const std::optional<auth::Principal>& principal,
-                  const store::PodContext& pod) {
-    if (!may(context, subject_of(principal), permissions::Action::kRead, pod)) {
-        throw forbidden();
+void require_read(RequestContext& context, const store::PodContext& pod) {
+    if (!may(context, subject_of(context.principal), permissions::Action::kRead, pod)) {
+        throw Error(Code::kForbidden);
     }
 }
 
 // Reads `path` as a stream, or as stream/alias (with the integer fallback) when no stream has
 // that name; `whole` is the pod context loaded for `path`.
 http::Response read_stream_or_alias(RequestContext& context,
-                                    const std::optional<auth::Principal>& principal,
-                                    const std::string& pod,
                                     const std::string& path,
                                     store::PodContext whole) {
     const std::size_t last_slash = path.rfind('/');
     const bool has_index = context.query.count("i") > 0;
     if (whole.stream || has_index || last_slash == std::string::npos) {
         if (!whole.stream) {
-            throw not_found("STREAM_NOT_FOUND", "Stream not found");
+            throw Error(Code::kStreamNotFound);
         }
-        require_read(context, principal, whole);
+        require_read(context, whole);
         return read_stream(context, *whole.stream, std::move(whole.record));
     }
     // Not a stream: the last segment names a record of the stream before it.
-    const store::PodContext parent = require_pod(context, pod, path.substr(0, last_slash));
+    const store::PodContext parent = require_pod(context, path.substr(0, last_slash));
     if (!parent.stream) {
-        throw not_found("STREAM_NOT_FOUND", "Stream not found");
+        throw Error(Code::kStreamNotFound);
     }
-    require_read(context, principal, parent);
+    require_read(context, parent);
     const std::string alias = path.substr(last_slash + 1);
-    if (routing::is_valid_alias(alias)) {
-        auto record = store::find_record_by_alias(context.sql, parent.stream->head.id, alias);
+    if (ids::is_valid_alias(alias)) {
+        auto record = store::find_record_by_alias(context.tx(), parent.stream->head.id, alias);
         if (record) {
             return raw_record_response(context.request, std::move(*record), Caching::kImmutable);
         }
     }
-    const auto index = routing::parse_integer(alias);
+    const auto index = ids::parse_integer(alias);
     if (!index) {
-        throw not_found("RECORD_NOT_FOUND", "Record not found");
+        throw Error(Code::kRecordNotFound);
     }
     return record_by_index(context, *parent.stream, *index);
 }
 
 }  // namespace
 
-http::Response write_record(RequestContext& context,
-                            const std::string& pod,
-                            const std::string& stream_id) {
-    const auth::Principal writer = authenticate_writer(context, pod);
+http::Response write_record(RequestContext& context) {
+    const auth::Principal& writer = require_caller(context);
+    const std::string& stream_id = context.route.stream_id;
     // .meta/owner and .meta/links have handlers of their own; other .meta paths are reserved.
     if (is_system_stream(stream_id)) {
-        throw forbidden();
+        throw Error(Code::kForbidden);
     }
     const auto alias_parameter = context.query.find("alias");
     const std::string alias =
         alias_parameter == context.query.end() ? std::string{} : alias_parameter->second;
-    if (!alias.empty() && !routing::is_valid_alias(alias)) {
-        throw Error(ErrorKind::kInvalidInput, "INVALID_ALIAS", "Invalid alias");
+    if (!alias.empty() && !ids::is_valid_alias(alias)) {
+        throw Error(Code::kInvalidAlias);
     }
     const std::string content_type = content_type_of(context.request);
     const std::string& body = context.request.body;
     if (is_json_type(content_type) && !http::is_valid_json(body)) {
-        throw Error(ErrorKind::kInvalidInput, "INVALID_INPUT", "Body is not valid JSON");
+        throw Error(Code::kInvalidInput, "Body is not valid JSON");
     }
     const std::string access = access_of(context.query);
 
-    auto loaded = load_and_charge(context, RateAction::kWrite, writer.auth_id, pod, stream_id);
-    if (!loaded) {
-        charge(context, RateAction::kPodCreate, writer.auth_id);
+    if (!context.pod) {
+        charge(context, RateAction::kPodCreate);
     }
     store::PodContext pod_context =
-        loaded ? std::move(*loaded) : create_pod(context, pod, stream_id, writer);
+        context.pod ? std::move(*context.pod) : create_pod(context, stream_id);
     const permissions::Subject subject = subject_of(writer);
     if (!pod_context.stream) {
         if (!permissions::is_owner(subject, pod_context.owner_id)) {
-            throw forbidden();
+            throw Error(Code::kForbidden);
         }
-        charge(context, RateAction::kStreamCreate, writer.auth_id);
-        store::insert_stream(context.sql, pod_context.pod_id, stream_id, access, writer.user_id);
-        pod_context = require_pod(context, pod, stream_id);  // whoever created it, it exists now
+        charge(context, RateAction::kStreamCreate);
+        store::insert_stream(context.tx(), pod_context.pod_id, stream_id, access, writer.user_id);
+        pod_context = require_pod(context, stream_id);  // whoever created it, it exists now
         if (!pod_context.stream) {
-            throw not_found("STREAM_NOT_FOUND", "Stream not found");
+            throw Error(Code::kStreamNotFound);
         }
     }
     if (!may(context, subject, permissions::Action::kWrite, pod_context)) {
-        throw forbidden();
+        throw Error(Code::kForbidden);
     }
 
     const store::Record record = store::append_record(
-        context.sql, pod_context.stream->head, {body, content_type, alias, writer.auth_id});
+        context.tx(), pod_context.stream->head.id, {body, content_type, alias, writer.auth_id});
     return http::Response::json(201, record_json(record));
 }
 
-http::Response read_path(RequestContext& context, const std::string& pod, const std::string& path) {
-    const auto principal = authenticate_reader(context, pod);
-    const std::string stream_id = path.substr(1);
-    // A read by index gets its record in the same statement as the context.
-    const auto index_parameter = context.query.find("i");
-    const auto index = index_parameter == context.query.end()
-                           ? std::nullopt
-                           : routing::parse_index_query(index_parameter->second);
-    auto loaded =
-        load_and_charge(context,
-                        RateAction::kRead,
-                        rate_identity(context, principal ? &*principal : nullptr),
-                        pod,
-                        stream_id,
-                        index && !index->end ? std::optional(index->first) : std::nullopt);
-    if (!loaded) {
-        throw not_found("POD_NOT_FOUND", "Pod not found");
-    }
-    store::PodContext whole = std::move(*loaded);
+http::Response read_path(RequestContext& context) {
+    const std::string& stream_id = context.route.stream_id;
+    const std::string path = "/" + stream_id;
+    store::PodContext whole = std::move(require_loaded_pod(context));
     // The pod's routing table comes first: it is how a pod serves a website.
     if (whole.links) {
         if (auto target = find_link(context, *whole.links, path)) {
@@ -300,40 +274,36 @@ http::Response read_path(RequestContext& context, const std::string& pod, const 
             context.query = http::parse_query(question == std::string::npos
                                                   ? std::string_view{}
                                                   : std::string_view(*target).substr(question + 1));
-            if (!routing::is_valid_stream_id(std::string_view(target_path).substr(1))) {
-                throw not_found("NOT_FOUND", "Link target is not a stream");
+            if (!ids::is_valid_stream_id(std::string_view(target_path).substr(1))) {
+                throw Error(Code::kNotFound, "Link target is not a stream");
             }
             return read_stream_or_alias(context,
-                                        principal,
-                                        pod,
                                         target_path.substr(1),
                                         target_path == path
                                             ? std::move(whole)
-                                            : require_pod(context, pod, target_path.substr(1)));
+                                            : require_pod(context, target_path.substr(1)));
         }
     }
     if (stream_id.empty()) {
-        throw not_found("NOT_FOUND", "Not found");
+        throw Error(Code::kNotFound);
     }
-    return read_stream_or_alias(context, principal, pod, stream_id, std::move(whole));
+    return read_stream_or_alias(context, stream_id, std::move(whole));
 }
 
-http::Response delete_stream(RequestContext& context,
-                             const std::string& pod,
-                             const std::string& stream_id) {
-    const auth::Principal principal = authenticate_writer(context, pod);
-    if (is_system_stream(stream_id)) {
-        throw forbidden();
+http::Response delete_stream(RequestContext& context) {
+    const auth::Principal& principal = require_caller(context);
+    if (is_system_stream(context.route.stream_id)) {
+        throw Error(Code::kForbidden);
     }
-    const store::PodContext pod_context = require_pod(context, pod, stream_id);
+    const store::PodContext& pod_context = require_loaded_pod(context);
     if (!pod_context.stream) {
-        throw not_found("STREAM_NOT_FOUND", "Stream not found");
+        throw Error(Code::kStreamNotFound);
     }
     if (!permissions::can_delete_stream(
             subject_of(principal), pod_context.stream->creator_id, pod_context.owner_id)) {
-        throw forbidden();
+        throw Error(Code::kForbidden);
     }
-    store::delete_stream(context.sql, pod_context.stream->head.id);
+    store::delete_stream(context.tx(), pod_context.stream->head.id);
     return http::Response::empty(204);
 }
 

@@ -1,7 +1,7 @@
 // Request helpers: method names, header and cookie lookup, query-string decoding.
 #include "http/request.h"
 
-#include "http/error.h"
+#include "errors/errors.h"
 
 namespace webpods::http {
 
@@ -79,9 +79,8 @@ std::string percent_decode(std::string_view text) {
             const int high = complete ? hex_value(text[i + 1]) : -1;
             const int low = complete ? hex_value(text[i + 2]) : -1;
             if (high < 0 || low < 0) {
-                throw Error(ErrorKind::kInvalidInput,
-                            "INVALID_INPUT",
-                            "Malformed percent-encoding in query string");
+                throw errors::Error(errors::Code::kInvalidInput,
+                                    "Malformed percent-encoding in query string");
             }
             decoded.push_back(static_cast<char>(high * 16 + low));
             i += 2;

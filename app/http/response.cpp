@@ -5,27 +5,27 @@
 
 namespace webpods::http {
 
-int status_of(ErrorKind kind) {
+int status_of(errors::Kind kind) {
     switch (kind) {
-        case ErrorKind::kInvalidInput:
+        case errors::Kind::kInvalidInput:
             return 400;
-        case ErrorKind::kUnauthenticated:
+        case errors::Kind::kUnauthenticated:
             return 401;
-        case ErrorKind::kForbidden:
+        case errors::Kind::kForbidden:
             return 403;
-        case ErrorKind::kNotFound:
+        case errors::Kind::kNotFound:
             return 404;
-        case ErrorKind::kMethodNotAllowed:
+        case errors::Kind::kMethodNotAllowed:
             return 405;
-        case ErrorKind::kConflict:
+        case errors::Kind::kConflict:
             return 409;
-        case ErrorKind::kPayloadTooLarge:
+        case errors::Kind::kPayloadTooLarge:
             return 413;
-        case ErrorKind::kRateLimited:
+        case errors::Kind::kRateLimited:
             return 429;
-        case ErrorKind::kUnavailable:
+        case errors::Kind::kUnavailable:
             return 503;
-        case ErrorKind::kInternal:
+        case errors::Kind::kInternal:
             return 500;
     }
     return 500;
@@ -56,10 +56,11 @@ Response Response::redirect(std::string location) {
     return response;
 }
 
-Response error_response(const Error& error) {
-    Response response = Response::json(status_of(error.kind()),
-                                       R"({"error":{"code":)" + json_quote(error.code()) +
-                                           R"(,"message":)" + json_quote(error.message()) + "}}");
+Response error_response(const errors::Error& error) {
+    Response response =
+        Response::json(status_of(error.kind()),
+                       R"({"error":{"code":)" + json_quote(std::string(error.public_code())) +
+                           R"(,"message":)" + json_quote(error.message()) + "}}");
     for (const auto& [name, value] : error.headers()) {
         response.set_header(name, value);
     }

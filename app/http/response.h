@@ -6,7 +6,7 @@
 #include <utility>
 #include <vector>
 
-#include "http/error.h"
+#include "errors/errors.h"
 
 namespace webpods::http {
 
@@ -26,7 +26,10 @@ struct Response {
 };
 
 // The envelope {"error":{"code":..,"message":..}} for an error, with its status.
-Response error_response(const Error& error);
+Response error_response(const errors::Error& error);
+
+// The HTTP status of an error kind.
+int status_of(errors::Kind kind);
 
 // The reason phrase for a status ("Not Found").
 std::string_view reason_phrase(int status);

@@ -1,177 +1,63 @@
-// Routing: the table of SPEC §2 and §3 in one place.
+// Routing: host, path shape and method to a row of the route table.
 #include "routing/router.h"
 
-#include "handlers/health.h"
-#include "handlers/login.h"
-#include "handlers/pod_access.h"
-#include "handlers/pods.h"
-#include "handlers/streams.h"
-#include "http/error.h"
-#include "routing/ids.h"
+#include <array>
+
+#include "errors/errors.h"
+#include "ids/ids.h"
+#include "routing/pipeline.h"
 
 namespace webpods::routing {
 
 namespace {
 
-using http::Error;
-using http::ErrorKind;
-using http::Method;
+constexpr std::string_view kStreamSegment = "{stream}";
+constexpr std::string_view kNameSegment = "{name}";
 
-Error not_found() { return {ErrorKind::kNotFound, "NOT_FOUND", "Not found"}; }
-
-http::Response method_not_allowed(const char* allow) {
-    http::Response response = http::error_response(
-        Error(ErrorKind::kMethodNotAllowed, "METHOD_NOT_ALLOWED", "Method not allowed"));
-    response.set_header("Allow", allow);
-    return response;
-}
-
-bool is_read(Method method) { return method == Method::kGet || method == Method::kHead; }
-
-// /auth/{name} on the main domain (SPEC §3). Fixed names come before /auth/{provider}, so no
-// provider can be called "providers", "session" and so on.
-http::Response dispatch_auth_name(handlers::RequestContext& context, std::string_view name) {
-    const Method method = context.request.method;
-    if (name == "logout") {
-        if (method == Method::kPost || method == Method::kGet) {
-            return handlers::logout(context);
+// Whether `path` has `shape`; fills the {name} segment into params.
+bool matches(std::string_view shape, std::string_view path, handlers::RouteParams& params) {
+    while (!shape.empty()) {
+        if (path.empty() || path.front() != '/' || shape.front() != '/') {
+            return false;
         }
-        return method_not_allowed("GET, POST");
-    }
-    if (name == "sessions") {
-        if (is_read(method)) {
-            return handlers::list_sessions(context);
+        shape.remove_prefix(1);
+        path.remove_prefix(1);
+        if (shape == kStreamSegment) {
+            return !path.empty();  // validated as a stream id before routing
         }
-        if (method == Method::kDelete) {
-            return handlers::revoke_sessions(context);
-        }
-        return method_not_allowed("GET, HEAD, DELETE");
-    }
-    if (!is_read(method)) {
-        return method_not_allowed("GET, HEAD");
-    }
-    if (name == "providers") {
-        return handlers::list_providers(context);
-    }
-    if (name == "whoami") {
-        return handlers::whoami(context);
-    }
-    if (name == "session") {
-        return handlers::current_session(context);
-    }
-    if (name == "success") {
-        return handlers::login_success(context);
-    }
-    if (name == "authorize") {
-        return handlers::authorize_pod(context);
-    }
-    return handlers::start_login(context, std::string(name));
-}
-
-// /auth/{first}/{second}: a session to revoke or a provider's callback.
-http::Response dispatch_auth_pair(handlers::RequestContext& context,
-                                  std::string_view first,
-                                  std::string_view second) {
-    const Method method = context.request.method;
-    if (first == "sessions") {
-        if (method != Method::kDelete) {
-            return method_not_allowed("DELETE");
-        }
-        return handlers::revoke_session(context, std::string(second));
-    }
-    if (second == "callback") {
-        if (!is_read(method)) {
-            return method_not_allowed("GET, HEAD");
-        }
-        return handlers::finish_login(context, std::string(first));
-    }
-    throw not_found();
-}
-
-http::Response dispatch_auth(handlers::RequestContext& context, std::string_view rest) {
-    const std::size_t slash = rest.find('/');
-    const std::string_view first = rest.substr(0, slash);
-    if (first.empty()) {
-        throw not_found();
-    }
-    if (slash == std::string_view::npos) {
-        return dispatch_auth_name(context, first);
-    }
-    const std::string_view second = rest.substr(slash + 1);
-    if (second.empty() || second.find('/') != std::string_view::npos) {
-        throw not_found();
-    }
-    return dispatch_auth_pair(context, first, second);
-}
-
-http::Response dispatch_main(const handlers::Worker& worker, const http::Request& request) {
-    if (request.path == "/health") {
-        if (!is_read(request.method)) {
-            return method_not_allowed("GET, HEAD");
-        }
-        return handlers::health(worker);
-    }
-    static constexpr std::string_view kAuthPrefix = "/auth/";
-    if (request.path.rfind(kAuthPrefix, 0) == 0) {
-        store::Database::Lease lease(worker.database);
-        handlers::RequestContext context{
-            worker, request, lease.sql(), http::parse_query(request.query_string)};
-        return dispatch_auth(context, std::string_view(request.path).substr(kAuthPrefix.size()));
-    }
-    throw not_found();
-}
-
-http::Response dispatch_pod(handlers::RequestContext& context, const std::string& pod) {
-    const std::string& path = context.request.path;
-    const Method method = context.request.method;
-    if (path == "/") {
-        if (is_read(method)) {
-            return handlers::read_path(context, pod, path);
-        }
-        if (method == Method::kDelete) {
-            return handlers::delete_pod(context, pod);
-        }
-        return method_not_allowed("GET, HEAD, DELETE");
-    }
-    // Single sign-on (SPEC §3): these two paths are the login's, not streams, and work before
-    // the pod exists.
-    if (is_read(method) && path == "/login") {
-        return handlers::pod_login(context, pod);
-    }
-    if (is_read(method) && path == "/auth/callback") {
-        return handlers::pod_callback(context, pod);
-    }
-    const std::string stream_id = path.substr(1);
-    if (stream_id == handlers::kStreamsListing) {
-        if (is_read(method)) {
-            return handlers::list_streams(context, pod);
-        }
-        if (method == Method::kPost || method == Method::kDelete) {
-            throw Error(ErrorKind::kForbidden, "FORBIDDEN", "System stream is read-only");
-        }
-        return method_not_allowed("GET, HEAD, POST, DELETE");
-    }
-    switch (method) {
-        case Method::kGet:
-        case Method::kHead:
-            return handlers::read_path(context, pod, path);
-        case Method::kPost:
-            if (stream_id == handlers::kOwnerStream) {
-                return handlers::transfer_owner(context, pod);
+        const std::size_t shape_end = std::min(shape.find('/'), shape.size());
+        const std::size_t path_end = std::min(path.find('/'), path.size());
+        const std::string_view segment = shape.substr(0, shape_end);
+        const std::string_view value = path.substr(0, path_end);
+        if (segment == kNameSegment) {
+            if (value.empty()) {
+                return false;
             }
-            if (stream_id == handlers::kLinksStream) {
-                return handlers::set_links(context, pod);
-            }
-            return handlers::write_record(context, pod, stream_id);
-        case Method::kDelete:
-            return handlers::delete_stream(context, pod, stream_id);
-        case Method::kPut:
-        case Method::kPatch:
-        case Method::kOptions:
-        case Method::kOther:
-            break;
+            params.name = std::string(value);
+        } else if (segment != value) {
+            return false;
+        }
+        shape.remove_prefix(shape_end);
+        path.remove_prefix(path_end);
     }
-    return method_not_allowed("GET, HEAD, POST, DELETE");
+    return path.empty();
+}
+
+// The Allow header of a resource: its methods in a fixed order.
+std::string allow_header(MethodSet methods) {
+    static constexpr std::array<std::pair<http::Method, std::string_view>, 4> kOrder{{
+        {http::Method::kGet, "GET"},
+        {http::Method::kHead, "HEAD"},
+        {http::Method::kPost, "POST"},
+        {http::Method::kDelete, "DELETE"},
+    }};
+    std::string allow;
+    for (const auto& [method, name] : kOrder) {
+        if ((methods & method_bit(method)) != 0) {
+            allow += (allow.empty() ? "" : ", ") + std::string(name);
+        }
+    }
+    return allow;
 }
 
 }  // namespace
@@ -186,7 +72,7 @@ HostRoute classify_host(std::string_view host, std::string_view domain) {
         if (label.find('.') != std::string_view::npos) {
             return {HostKind::kUnknown, {}};
         }
-        if (!is_valid_pod_id(label)) {
+        if (!ids::is_valid_pod_id(label)) {
             return {HostKind::kInvalidPod, {}};
         }
         return {HostKind::kPod, std::string(label)};
@@ -195,34 +81,48 @@ HostRoute classify_host(std::string_view host, std::string_view domain) {
 }
 
 http::Response dispatch(const handlers::Worker& worker, const http::Request& request) {
-    const HostRoute route = classify_host(request.host, worker.config.domain);
-    switch (route.kind) {
+    const HostRoute host = classify_host(request.host, worker.config.domain);
+    switch (host.kind) {
         case HostKind::kUnknown:
-            throw not_found();
+            throw errors::Error(errors::Code::kNotFound);
         case HostKind::kInvalidPod:
-            throw Error(ErrorKind::kInvalidInput, "INVALID_POD_ID", "Invalid pod id");
+            throw errors::Error(errors::Code::kInvalidPodId);
         case HostKind::kMainDomain:
-            return dispatch_main(worker, request);
         case HostKind::kPod:
             break;
     }
-    // Paths are judged raw: '%' belongs to no id, and "." or ".." segments are refused rather
-    // than normalised, so a path means exactly one stream.
     const std::string& path = request.path;
-    if (path.empty() || path.front() != '/' ||
-        (path != "/" && !is_valid_stream_id(std::string_view(path).substr(1)))) {
-        throw Error(ErrorKind::kInvalidInput, "INVALID_STREAM_ID", "Invalid stream id");
-    }
-    store::Database::Lease lease(worker.database);
-    handlers::RequestContext context{
-        worker, request, lease.sql(), http::parse_query(request.query_string)};
-    http::Response response = dispatch_pod(context, route.pod);
-    if (context.rate_limit) {
-        for (auto& [name, value] : handlers::rate_limit_headers(*context.rate_limit)) {
-            response.set_header(std::move(name), std::move(value));
+    handlers::RouteParams params;
+    if (host.kind == HostKind::kPod) {
+        // Paths are judged raw: '%' belongs to no id, and "." or ".." segments are refused
+        // rather than normalised, so a path means exactly one stream, on every method.
+        if (path.empty() || path.front() != '/' ||
+            (path != "/" && !ids::is_valid_stream_id(std::string_view(path).substr(1)))) {
+            throw errors::Error(errors::Code::kInvalidStreamId);
         }
+        params.pod = host.pod;
+        params.stream_id = path.substr(1);
     }
-    return response;
+    const std::vector<Route>& table = route_table();
+    for (auto row = table.begin(); row != table.end(); ++row) {
+        if (row->host != host.kind || !matches(row->shape, path, params)) {
+            continue;
+        }
+        // The first matching shape is the resource; its rows are its methods.
+        MethodSet allowed = 0;
+        for (auto same = row; same != table.end(); ++same) {
+            if (same->host != host.kind || same->shape != row->shape) {
+                continue;
+            }
+            if ((same->methods & method_bit(request.method)) != 0) {
+                return run_pipeline(*same, worker, request, std::move(params));
+            }
+            allowed |= same->methods;
+        }
+        throw errors::Error(errors::Code::kMethodNotAllowed)
+            .with_header("Allow", allow_header(allowed));
+    }
+    throw errors::Error(errors::Code::kNotFound);
 }
 
 }  // namespace webpods::routing

@@ -1,14 +1,13 @@
-// Database pool and SQLSTATE mapping.
+// Database pool, transactions as scopes, and SQLSTATE mapping.
 #include "store/database.h"
 
 #include <libpq-fe.h>
 #include <poll.h>
 #include <soci/postgresql/soci-postgresql.h>
 
+#include <array>
 #include <memory>
 #include <string_view>
-
-#include "http/error.h"
 
 namespace webpods::store {
 
@@ -52,6 +51,24 @@ bool was_closed_by_server(soci::session& sql) {
     return poll(&descriptor, 1, 0) != 0;
 }
 
+// Unique constraints whose violation a client can cause, by the name PostgreSQL gives them
+// (sql/migrations/0001_schema.sql); any other unique violation is a plain CONFLICT.
+errors::Code conflict_of(std::string_view message) {
+    struct Constraint {
+        std::string_view name;
+        errors::Code code;
+    };
+    static constexpr std::array<Constraint, 1> kConstraints{{
+        {"record_stream_id_alias_key", errors::Code::kAliasExists},
+    }};
+    for (const auto& constraint : kConstraints) {
+        if (message.find(constraint.name) != std::string_view::npos) {
+            return constraint.code;
+        }
+    }
+    return errors::Code::kConflict;
+}
+
 }  // namespace
 
 std::string connection_string(const config::Database& database) {
@@ -64,6 +81,32 @@ std::string connection_string(const config::Database& database) {
         text += " password=" + quoted(database.password);
     }
     return text + " connect_timeout=5 application_name=webpods";
+}
+
+Atomic::Atomic(Tx& tx) : tx_(tx) {
+    if (tx_.in_transaction_) {
+        throw errors::internal_error("nested transaction on one session");
+    }
+    tx_.sql_.begin();
+    tx_.in_transaction_ = true;
+}
+
+Atomic::~Atomic() {
+    if (!open_) {
+        return;
+    }
+    tx_.in_transaction_ = false;
+    try {
+        tx_.sql_.rollback();
+    } catch (const soci::soci_error&) {
+        // The connection is gone, and the server rolled back with it.
+    }
+}
+
+void Atomic::commit() {
+    tx_.sql_.commit();
+    open_ = false;
+    tx_.in_transaction_ = false;
 }
 
 Database::Database(std::string connection_string, std::size_t size)
@@ -83,54 +126,38 @@ Database::Lease::Lease(Database& database)
         }
     } catch (const soci::soci_error& error) {
         database_.pool_.give_back(position_);
-        throw http::Error(http::ErrorKind::kUnavailable,
-                          "DATABASE_UNAVAILABLE",
-                          "Database unavailable",
-                          error.what());
+        throw errors::Error(errors::Code::kDatabaseUnavailable, {}, error.what());
     }
 }
 
 Database::Lease::~Lease() { database_.pool_.give_back(position_); }
 
-void run(soci::session& sql, const std::function<void()>& body, const char* conflict_code) {
-    for (int attempt = 0;; ++attempt) {
-        try {
-            body();
-            return;
-        } catch (const soci::postgresql_soci_error& error) {
-            const std::string state = error.sqlstate();
-            if ((state == "40001" || state == "40P01") && attempt == 0) {
-                continue;
-            }
-            if (state == "23505") {
-                throw http::Error(http::ErrorKind::kConflict,
-                                  conflict_code,
-                                  "Conflicts with existing data",
-                                  error.what());
-            }
-            if (state.rfind("08", 0) == 0 || state.rfind("57P", 0) == 0 || is_connection_bad(sql)) {
-                throw http::Error(http::ErrorKind::kUnavailable,
-                                  "DATABASE_UNAVAILABLE",
-                                  "Database unavailable",
-                                  error.what());
-            }
-            throw http::Error(
-                http::ErrorKind::kInternal, "INTERNAL_ERROR", "Internal error", error.what());
-        } catch (const soci::soci_error& error) {
-            if (is_connection_bad(sql)) {
-                throw http::Error(http::ErrorKind::kUnavailable,
-                                  "DATABASE_UNAVAILABLE",
-                                  "Database unavailable",
-                                  error.what());
-            }
-            throw http::Error(
-                http::ErrorKind::kInternal, "INTERNAL_ERROR", "Internal error", error.what());
-        }
+std::optional<errors::Error> Database::judge_failure(const soci::soci_error& error,
+                                                     soci::session& sql,
+                                                     Retry retry,
+                                                     int attempt) {
+    const auto* postgresql = dynamic_cast<const soci::postgresql_soci_error*>(&error);
+    const std::string state = postgresql != nullptr ? postgresql->sqlstate() : std::string{};
+    const bool first_attempt = attempt == 0;
+    if ((state == "40001" || state == "40P01") && first_attempt) {
+        return std::nullopt;
     }
+    if (state == "23505") {
+        return errors::Error(conflict_of(error.what()), {}, error.what());
+    }
+    const bool connection_lost =
+        state.rfind("08", 0) == 0 || state.rfind("57P", 0) == 0 || is_connection_bad(sql);
+    if (connection_lost) {
+        if (retry == Retry::kAlsoAfterLostConnection && first_attempt) {
+            return std::nullopt;  // the next lease reconnects
+        }
+        return errors::Error(errors::Code::kDatabaseUnavailable, {}, error.what());
+    }
+    return errors::internal_error(error.what());
 }
 
-void execute_script(soci::session& sql, const std::string& script) {
-    PGconn* connection = native_connection(sql);
+void execute_script(Tx& tx, const std::string& script) {
+    PGconn* connection = native_connection(tx.sql());
     if (connection == nullptr) {
         throw soci::soci_error("not connected");
     }
@@ -142,8 +169,6 @@ void execute_script(soci::session& sql, const std::string& script) {
     }
 }
 
-void ping(soci::session& sql) {
-    run(sql, [&sql] { sql << "SELECT 1"; });
-}
+void ping(Tx& tx) { tx.sql() << "SELECT 1"; }
 
 }  // namespace webpods::store

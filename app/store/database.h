@@ -1,20 +1,64 @@
-// PostgreSQL access: a SOCI connection pool whose sessions (re)connect lazily, and the one
-// place where database failures become webpods errors.
+// PostgreSQL access: a SOCI connection pool, the unit of work of one use case (Tx, Atomic),
+// and the one place where database failures become webpods errors.
 #pragma once
 
 #include <soci/connection-pool.h>
 #include <soci/session.h>
 
 #include <cstddef>
-#include <functional>
+#include <optional>
 #include <string>
+#include <utility>
 
 #include "config/config.h"
+#include "errors/errors.h"
 
 namespace webpods::store {
 
 // libpq connection string for the configured database.
 std::string connection_string(const config::Database& database);
+
+// The database access of one use case, on one leased session. Every statement runs on its own
+// (autocommit) unless an Atomic is open on it. Store functions take a Tx& and never open a
+// transaction of their own: the use case decides [libpqxx transaction_base].
+class Tx {
+public:
+    explicit Tx(soci::session& sql) : sql_(sql) {}
+    Tx(const Tx&) = delete;
+    Tx& operator=(const Tx&) = delete;
+
+    soci::session& sql() { return sql_; }
+    bool in_transaction() const { return in_transaction_; }
+
+private:
+    friend class Atomic;
+    soci::session& sql_;
+    bool in_transaction_ = false;
+};
+
+// BEGIN ... COMMIT over a Tx: everything run on the Tx while it lives is one PostgreSQL
+// transaction, rolled back unless commit() is called. A second Atomic on the same Tx throws
+// (an internal error), so nested transactions cannot happen silently.
+class Atomic {
+public:
+    explicit Atomic(Tx& tx);
+    ~Atomic();
+    Atomic(const Atomic&) = delete;
+    Atomic& operator=(const Atomic&) = delete;
+
+    void commit();
+    Tx& tx() { return tx_; }
+
+private:
+    Tx& tx_;
+    bool open_ = true;
+};
+
+// Whether a use case may be run again after the connection broke under it. Serialization
+// failures and deadlocks (40001, 40P01) roll the transaction back, so any use case is retried
+// once after them; a lost connection may have lost a commit's answer, so only use cases that
+// write nothing are retried after that.
+enum class Retry { kAfterRollback, kAlsoAfterLostConnection };
 
 class Database {
 public:
@@ -24,10 +68,18 @@ public:
     Database(const Database&) = delete;
     Database& operator=(const Database&) = delete;
 
-    // A leased session, returned to the pool when the Lease goes out of scope.
+    // Runs use_case(Tx&) on a leased session, (re)connected if needed, and returns what it
+    // returns. Database failures leave as errors::Error: connection loss DATABASE_UNAVAILABLE,
+    // a unique violation the conflict its constraint names (ALIAS_EXISTS, else CONFLICT),
+    // anything else INTERNAL_ERROR with the SQL text in the detail only.
+    template <typename UseCase>
+    auto run(Retry retry, UseCase&& use_case) -> decltype(use_case(std::declval<Tx&>()));
+
+private:
+    // A leased session, returned to the pool at scope end.
     class Lease {
     public:
-        Lease(Database& database);  // NOLINT(google-explicit-constructor): a scope guard
+        explicit Lease(Database& database);
         ~Lease();
         Lease(const Lease&) = delete;
         Lease& operator=(const Lease&) = delete;
@@ -39,22 +91,35 @@ public:
         soci::session& session_;
     };
 
-private:
+    // What a failed attempt means: the error to throw, or nullopt to try once more.
+    static std::optional<errors::Error> judge_failure(const soci::soci_error& error,
+                                                      soci::session& sql,
+                                                      Retry retry,
+                                                      int attempt);
+
     soci::connection_pool pool_;
     std::string connection_string_;
 };
 
-// Runs body; translates soci errors into http::Error (connection loss → Unavailable,
-// unique violation → Conflict with conflict_code, anything else → Internal). Serialization
-// failures and deadlocks (40001/40P01) are retried once.
-void run(soci::session& sql,
-         const std::function<void()>& body,
-         const char* conflict_code = "CONFLICT");
+template <typename UseCase>
+auto Database::run(Retry retry, UseCase&& use_case) -> decltype(use_case(std::declval<Tx&>())) {
+    for (int attempt = 0;; ++attempt) {
+        Lease lease(*this);
+        try {
+            Tx tx(lease.sql());
+            return use_case(tx);
+        } catch (const soci::soci_error& error) {
+            if (auto failure = judge_failure(error, lease.sql(), retry, attempt)) {
+                throw std::move(*failure);
+            }
+        }
+    }
+}
 
 // Runs a script of several statements verbatim (no placeholder parsing), for migrations.
-void execute_script(soci::session& sql, const std::string& script);
+void execute_script(Tx& tx, const std::string& script);
 
-// One trivial round trip; throws like run() when the database cannot answer.
-void ping(soci::session& sql);
+// One trivial round trip.
+void ping(Tx& tx);
 
 }  // namespace webpods::store

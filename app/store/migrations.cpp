@@ -30,7 +30,7 @@ std::string read_file(const std::filesystem::path& path) {
 
 }  // namespace
 
-std::vector<std::string> apply_migrations(soci::session& sql, const std::string& directory) {
+std::vector<std::string> apply_migrations(Tx& tx, const std::string& directory) {
     std::vector<std::filesystem::path> files;
     for (const auto& entry : std::filesystem::directory_iterator(directory)) {
         if (entry.path().extension() == ".sql") {
@@ -39,23 +39,23 @@ std::vector<std::string> apply_migrations(soci::session& sql, const std::string&
     }
     std::sort(files.begin(), files.end());
     std::vector<std::string> applied;
-    run(sql, [&] {
-        sql << kCreateLedger;
-        for (const auto& file : files) {
-            const std::string name = file.filename().string();
-            soci::transaction transaction(sql);
-            sql << kLock;
-            long long done = 0;
-            sql << kIsApplied, soci::use(name, "name"), soci::into(done);
-            if (done > 0) {
-                continue;  // the transaction rolls back: nothing to do
-            }
-            execute_script(sql, read_file(file));
-            sql << kRecordApplied, soci::use(name, "name");
-            transaction.commit();
-            applied.push_back(name);
+    soci::session& sql = tx.sql();
+    sql << kCreateLedger;
+    for (const auto& file : files) {
+        const std::string name = file.filename().string();
+        Atomic atomic(tx);
+        sql << kLock;
+        long long done = 0;
+        sql << kIsApplied, soci::use(name, "name"), soci::into(done);
+        if (done > 0) {
+            continue;  // the transaction rolls back: nothing to do
         }
-    });
+        execute_script(tx, read_file(file));
+        sql << kRecordApplied, soci::use(name, "name");
+        atomic.commit();
+        applied.push_back(name);
+    }
+
     return applied;
 }
 

@@ -26,33 +26,32 @@ constexpr const char* kTakeState =
 
 }  // namespace
 
-void insert_oauth_state(soci::session& sql,
+void insert_oauth_state(Tx& tx,
                         const std::string& state,
                         const OAuthState& login,
                         long long lifetime_seconds) {
     const auto lifetime = static_cast<double>(lifetime_seconds);
-    run(sql, [&] {
-        sql << kPurgeExpiredStates;
-        sql << kInsertState, soci::use(state, "state"), soci::use(login.provider, "provider"),
-            soci::use(login.code_verifier, "code_verifier"), soci::use(login.pod, "pod"),
-            soci::use(login.redirect, "redirect"), soci::use(lifetime, "lifetime");
-    });
+    soci::session& sql = tx.sql();
+    sql << kPurgeExpiredStates;
+    sql << kInsertState, soci::use(state, "state"), soci::use(login.provider, "provider"),
+        soci::use(login.code_verifier, "code_verifier"), soci::use(login.pod, "pod"),
+        soci::use(login.redirect, "redirect"), soci::use(lifetime, "lifetime");
 }
 
-std::optional<OAuthState> take_oauth_state(soci::session& sql, const std::string& state) {
+std::optional<OAuthState> take_oauth_state(Tx& tx, const std::string& state) {
     std::optional<OAuthState> taken;
-    run(sql, [&] {
-        taken.reset();
-        OAuthState login;
-        int live = 0;
-        soci::indicator found = soci::i_null;
-        sql << kTakeState, soci::use(state, "state"), soci::into(login.provider, found),
-            soci::into(login.code_verifier), soci::into(login.pod), soci::into(login.redirect),
-            soci::into(live);
-        if (sql.got_data() && found == soci::i_ok && live != 0) {
-            taken = std::move(login);
-        }
-    });
+    soci::session& sql = tx.sql();
+    taken.reset();
+    OAuthState login;
+    int live = 0;
+    soci::indicator found = soci::i_null;
+    sql << kTakeState, soci::use(state, "state"), soci::into(login.provider, found),
+        soci::into(login.code_verifier), soci::into(login.pod), soci::into(login.redirect),
+        soci::into(live);
+    if (sql.got_data() && found == soci::i_ok && live != 0) {
+        taken = std::move(login);
+    }
+
     return taken;
 }
 

@@ -1,10 +1,10 @@
 // The oauth_state table: one row per login in progress, used once, gone after ten minutes.
 #pragma once
 
-#include <soci/session.h>
-
 #include <optional>
 #include <string>
+
+#include "store/database.h"
 
 namespace webpods::store {
 
@@ -18,13 +18,13 @@ struct OAuthState {
 
 // Stores a new state valid for lifetime_seconds and purges expired rows. Throws
 // Error(Conflict) in the (random, 256-bit) case of a duplicate state, like run().
-void insert_oauth_state(soci::session& sql,
+void insert_oauth_state(Tx& tx,
                         const std::string& state,
                         const OAuthState& login,
                         long long lifetime_seconds);
 
 // Deletes the state and returns what it remembered, if it existed and had not expired. One
 // statement, so two callbacks racing with the same state cannot both get it.
-std::optional<OAuthState> take_oauth_state(soci::session& sql, const std::string& state);
+std::optional<OAuthState> take_oauth_state(Tx& tx, const std::string& state);
 
 }  // namespace webpods::store

@@ -3,14 +3,11 @@
 
 #include <soci/soci.h>
 
-#include "store/database.h"
+#include "store/streams.h"
 
 namespace webpods::store {
 
 namespace {
-
-// The window is the clock hour in UTC; the upsert makes concurrent counts exact.
-constexpr const char* kCountRequest = WEBPODS_COUNT_REQUEST_SQL;
 
 constexpr const char* kPurgeOldWindows =
     "DELETE FROM rate_limit "
@@ -18,19 +15,11 @@ constexpr const char* kPurgeOldWindows =
 
 }  // namespace
 
-WindowCount count_request(soci::session& sql,
-                          const std::string& identity,
-                          const std::string& action) {
-    WindowCount window;
-    run(sql, [&] {
-        sql << kCountRequest, soci::use(identity, "identity"), soci::use(action, "action"),
-            soci::into(window.count), soci::into(window.resets_at);
-    });
-    return window;
+WindowCount count_request(Tx& tx, const RateCount& count) {
+    // The request statement counts; with no pod named, it loads nothing else.
+    return *load_request_context(tx, {{}, {}, std::nullopt, count}).window;
 }
 
-void purge_old_windows(soci::session& sql) {
-    run(sql, [&] { sql << kPurgeOldWindows; });
-}
+void purge_old_windows(Tx& tx) { tx.sql() << kPurgeOldWindows; }
 
 }  // namespace webpods::store

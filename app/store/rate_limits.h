@@ -1,34 +1,28 @@
 // The rate_limit table: request counts per identity, action and clock hour.
 #pragma once
 
-#include <soci/session.h>
-
 #include <string>
+
+#include "store/database.h"
 
 namespace webpods::store {
 
-// The upsert that counts one request (:identity, :action) in the current clock-hour window and
-// returns (count, resets_at); shared with the statement that also loads a pod context.
-#define WEBPODS_COUNT_REQUEST_SQL                                                            \
-    "INSERT INTO rate_limit AS r (identity, action, window_start, count) "                   \
-    "VALUES (:identity, :action, "                                                           \
-    "        date_trunc('hour', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC', 1) "           \
-    "ON CONFLICT (identity, action, window_start) DO UPDATE SET count = r.count + 1 "        \
-    "RETURNING count, CAST(extract(epoch FROM window_start + interval '1 hour') AS bigint) " \
-    "AS resets_at"
+// A request to count: who, and as what action (write, read, pod_create, ...).
+struct RateCount {
+    std::string identity;
+    std::string action;
+};
 
 struct WindowCount {
     long long count = 0;      // requests in the current window, this one included
     long long resets_at = 0;  // Unix seconds at which the window ends
 };
 
-// Counts one request of `action` by `identity` in the current clock-hour window, atomically
-// across every worker and host (one upsert).
-WindowCount count_request(soci::session& sql,
-                          const std::string& identity,
-                          const std::string& action);
+// Counts one request in the current clock-hour window, atomically across every worker and host
+// (one upsert, the one of load_request_context in store/streams.cpp).
+WindowCount count_request(Tx& tx, const RateCount& count);
 
 // Deletes windows that ended before the current hour.
-void purge_old_windows(soci::session& sql);
+void purge_old_windows(Tx& tx);
 
 }  // namespace webpods::store

@@ -1,15 +1,13 @@
 // The record table: appending to a stream's hash chain and reading records back.
 #pragma once
 
-#include <soci/session.h>
-
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "store/record.h"
-#include "store/streams.h"
+#include "store/database.h"
+#include "store/types.h"
 
 namespace webpods::store {
 
@@ -20,23 +18,16 @@ struct NewRecord {
     std::string_view author;
 };
 
-// Appends to the stream whose head was last seen as `head`, hashing against the true head.
-// Linearizable across processes: see the comment in records.cpp.
-// Throws Error(Conflict, ALIAS_EXISTS) for a duplicate alias, Error(NotFound) if the stream
-// vanished.
-Record append_record(soci::session& sql, const StreamHead& head, const NewRecord& fields);
+// Appends to stream `stream_id` in one statement that hashes against the true head, so it
+// cannot lose a race and needs no transaction of its own (see records.cpp). Runs inside the
+// caller's Atomic when one is open. Throws Error(ALIAS_EXISTS) for a duplicate alias and
+// Error(STREAM_NOT_FOUND) when the stream is gone.
+Record append_record(Tx& tx, long long stream_id, const NewRecord& fields);
 
-std::optional<Record> find_record_by_index(soci::session& sql,
-                                           long long stream_id,
-                                           long long index);
-std::optional<Record> find_record_by_alias(soci::session& sql,
-                                           long long stream_id,
-                                           const std::string& alias);
+std::optional<Record> find_record_by_index(Tx& tx, long long stream_id, long long index);
+std::optional<Record> find_record_by_alias(Tx& tx, long long stream_id, const std::string& alias);
 
 // Records with first <= index < end, in index order.
-std::vector<Record> list_records(soci::session& sql,
-                                 long long stream_id,
-                                 long long first,
-                                 long long end);
+std::vector<Record> list_records(Tx& tx, long long stream_id, long long first, long long end);
 
 }  // namespace webpods::store

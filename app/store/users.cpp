@@ -3,28 +3,26 @@
 
 #include <soci/soci.h>
 
-#include "store/database.h"
+#include "store/rows.h"
 
 namespace webpods::store {
 
 namespace {
 
-constexpr const char* kUserColumns =
-    "SELECT id::text, auth_id, coalesce(email, ''), coalesce(name, ''), provider FROM app_user ";
+constexpr const char* kUserById =
+    "SELECT id, auth_id, email, name, provider FROM user_row WHERE uuid = CAST(:id AS uuid)";
+constexpr const char* kUserByAuthId =
+    "SELECT id, auth_id, email, name, provider FROM user_row WHERE auth_id = :auth_id";
+constexpr const char* kListUsers =
+    "SELECT id, auth_id, email, name, provider FROM user_row ORDER BY created_at";
 
-std::optional<User> find_user(soci::session& sql, const char* where, const std::string& value) {
-    std::optional<User> found;
-    run(sql, [&] {
-        User user;
-        soci::indicator present = soci::i_null;
-        sql << std::string(kUserColumns) + where, soci::use(value), soci::into(user.id, present),
-            soci::into(user.auth_id), soci::into(user.email), soci::into(user.name),
-            soci::into(user.provider);
-        if (sql.got_data() && present == soci::i_ok) {
-            found = std::move(user);
-        }
-    });
-    return found;
+std::optional<User> find_user(Tx& tx, const char* statement, const std::string& key) {
+    soci::row row;
+    tx.sql() << statement, soci::use(key), soci::into(row);
+    if (!tx.sql().got_data()) {
+        return std::nullopt;
+    }
+    return user_from(row);
 }
 
 constexpr const char* kUpsertUser =
@@ -53,47 +51,39 @@ bool is_uuid(const std::string& text) {
     return true;
 }
 
-std::optional<User> find_user_by_id(soci::session& sql, const std::string& id) {
+std::optional<User> find_user_by_id(Tx& tx, const std::string& id) {
     // A malformed uuid is simply no user, never an SQL error.
     if (!is_uuid(id)) {
         return std::nullopt;
     }
-    return find_user(sql, "WHERE id = CAST(:id AS uuid)", id);
+    return find_user(tx, kUserById, id);
 }
 
-std::optional<User> find_user_by_auth_id(soci::session& sql, const std::string& auth_id) {
-    return find_user(sql, "WHERE auth_id = :auth_id", auth_id);
+std::optional<User> find_user_by_auth_id(Tx& tx, const std::string& auth_id) {
+    return find_user(tx, kUserByAuthId, auth_id);
 }
 
-std::vector<User> list_users(soci::session& sql) {
+std::vector<User> list_users(Tx& tx) {
     std::vector<User> users;
-    run(sql, [&] {
-        users.clear();
-        const soci::rowset<soci::row> rows =
-            (sql.prepare << std::string(kUserColumns) + "ORDER BY created_at");
-        for (const soci::row& row : rows) {
-            users.push_back(User{row.get<std::string>(0),
-                                 row.get<std::string>(1),
-                                 row.get<std::string>(2),
-                                 row.get<std::string>(3),
-                                 row.get<std::string>(4)});
-        }
-    });
+    const soci::rowset<soci::row> rows = (tx.sql().prepare << kListUsers);
+    for (const soci::row& row : rows) {
+        users.push_back(user_from(row));
+    }
     return users;
 }
 
-User upsert_user(soci::session& sql,
+User upsert_user(Tx& tx,
                  const std::string& auth_id,
                  const std::string& provider,
                  const std::string& email,
                  const std::string& name) {
     User user;
-    run(sql, [&] {
-        sql << kUpsertUser, soci::use(auth_id, "auth_id"), soci::use(provider, "provider"),
-            soci::use(email, "email"), soci::use(name, "name"), soci::into(user.id),
-            soci::into(user.auth_id), soci::into(user.email), soci::into(user.name),
-            soci::into(user.provider);
-    });
+    soci::session& sql = tx.sql();
+    sql << kUpsertUser, soci::use(auth_id, "auth_id"), soci::use(provider, "provider"),
+        soci::use(email, "email"), soci::use(name, "name"), soci::into(user.id),
+        soci::into(user.auth_id), soci::into(user.email), soci::into(user.name),
+        soci::into(user.provider);
+
     return user;
 }
 

@@ -11,9 +11,9 @@
 #include <vector>
 
 #include "config/config.h"
+#include "errors/errors.h"
 #include "fcgi/fcgi_request.h"
 #include "handlers/context.h"
-#include "http/error.h"
 #include "routing/router.h"
 #include "store/database.h"
 #include "workers/log.h"
@@ -31,10 +31,9 @@ http::Response handle(const handlers::Worker& worker, fcgi::FcgiRequest& slot) {
             slot.read(static_cast<std::size_t>(worker.config.max_payload_size));
         http::Response response = routing::dispatch(worker, request);
         return response;
-    } catch (const http::Error& error) {
-        if (error.kind() == http::ErrorKind::kInternal ||
-            error.kind() == http::ErrorKind::kUnavailable) {
-            log_error(error.code() + ": " + error.detail());
+    } catch (const errors::Error& error) {
+        if (error.kind() == errors::Kind::kInternal || error.kind() == errors::Kind::kUnavailable) {
+            log_error(std::string(error.public_code()) + ": " + error.detail());
         }
         return http::error_response(error);
     } catch (const std::exception& error) {
@@ -42,8 +41,7 @@ http::Response handle(const handlers::Worker& worker, fcgi::FcgiRequest& slot) {
     } catch (...) {
         log_error("unhandled non-standard exception");
     }
-    return http::error_response(
-        http::Error(http::ErrorKind::kInternal, "INTERNAL_ERROR", "Internal error"));
+    return http::error_response(errors::Error(errors::Code::kInternalError));
 }
 
 void serve(const handlers::Worker& worker,

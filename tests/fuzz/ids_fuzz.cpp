@@ -5,12 +5,12 @@
 #include <string>
 #include <string_view>
 
+#include "ids/ids.h"
 #include "property.h"
-#include "routing/ids.h"
 
 namespace {
 
-namespace routing = webpods::routing;
+namespace ids = webpods::ids;
 using webpods::fuzz::expect;
 
 // The ids are short (at most 256 bytes); longer texts are only checked to be refused, which
@@ -27,9 +27,9 @@ void check(std::string_view text) {
         R"((?!\.\.?(/|$))[A-Za-z0-9_.-]+(/(?!\.\.?(/|$))[A-Za-z0-9_.-]+)*)");
     static const std::regex alias_pattern("[A-Za-z0-9_-]([A-Za-z0-9_.-]*[A-Za-z0-9_-])?");
 
-    const bool pod = routing::is_valid_pod_id(text);
-    const bool stream = routing::is_valid_stream_id(text);
-    const bool alias = routing::is_valid_alias(text);
+    const bool pod = ids::is_valid_pod_id(text);
+    const bool stream = ids::is_valid_stream_id(text);
+    const bool alias = ids::is_valid_alias(text);
 
     // Each alphabet is a subset of the next, so validity carries over.
     expect(!pod || alias, "a valid pod id is not a valid alias");

@@ -4,15 +4,16 @@
 #include <string>
 #include <string_view>
 
-#include "http/error.h"
+#include "errors/errors.h"
 #include "http/request.h"
+#include "ids/ids.h"
 #include "property.h"
-#include "routing/ids.h"
 
 namespace {
 
 namespace http = webpods::http;
-namespace routing = webpods::routing;
+namespace errors = webpods::errors;
+namespace ids = webpods::ids;
 using webpods::fuzz::expect;
 
 // Every byte outside [A-Za-z0-9] as %XX, so the text decodes back to exactly `bytes`.
@@ -42,22 +43,22 @@ std::string canonical_integer(std::string_view text) {
 }
 
 void check_integer(std::string_view text) {
-    const auto value = routing::parse_integer(text);
+    const auto value = ids::parse_integer(text);
     if (!value) return;
     expect(canonical_integer(text) == std::to_string(*value),
            "parse_integer accepted text that is not the decimal spelling of its value");
-    expect(routing::parse_integer(std::to_string(*value)) == value,
+    expect(ids::parse_integer(std::to_string(*value)) == value,
            "parse_integer does not read back std::to_string of its result");
 }
 
 void check_index_query(std::string_view text) {
-    const auto index = routing::parse_index_query(text);
+    const auto index = ids::parse_index_query(text);
     if (!index) return;
     expect(index->end.has_value() == (text.find(':') != std::string_view::npos),
            "parse_index_query: a range exactly when the text has ':'");
     std::string spelled = std::to_string(index->first);
     if (index->end) spelled += ":" + std::to_string(*index->end);
-    const auto again = routing::parse_index_query(spelled);
+    const auto again = ids::parse_index_query(spelled);
     expect(again && again->first == index->first && again->end == index->end,
            "parse_index_query does not round-trip");
 }
@@ -66,8 +67,8 @@ void check_query(std::string_view query) {
     http::QueryParams params;
     try {
         params = http::parse_query(query);
-    } catch (const http::Error& error) {
-        expect(error.code() == "INVALID_INPUT", "parse_query threw an unexpected code");
+    } catch (const errors::Error& error) {
+        expect(error.public_code() == "INVALID_INPUT", "parse_query threw an unexpected code");
         expect(query.find('%') != std::string_view::npos,
                "parse_query refused a query without any escape");
         return;
@@ -82,8 +83,8 @@ void check_query(std::string_view query) {
     for (const auto& [name, value] : params) {
         check_integer(value);
         check_index_query(value);
-        routing::is_valid_alias(value);
-        routing::is_valid_stream_id(value);
+        ids::is_valid_alias(value);
+        ids::is_valid_stream_id(value);
     }
 }
 

@@ -7,13 +7,14 @@
 #include <string_view>
 
 #include "auth/token.h"
-#include "http/error.h"
+#include "errors/errors.h"
 #include "http/json.h"
 #include "property.h"
 
 namespace {
 
 namespace auth = webpods::auth;
+namespace errors = webpods::errors;
 namespace http = webpods::http;
 using webpods::fuzz::expect;
 
@@ -48,11 +49,11 @@ std::string_view without_trailing_nuls(std::string_view key) {
     return key;
 }
 
-// verify_token throws only http::Error, and INTERNAL_ERROR only when OpenSSL fails.
-void expect_client_error(const http::Error& error) {
-    expect(error.kind() == http::ErrorKind::kUnauthenticated,
+// verify_token throws only errors::Error, and INTERNAL_ERROR only when OpenSSL fails.
+void expect_client_error(const errors::Error& error) {
+    expect(error.kind() == errors::Kind::kUnauthenticated,
            "verify_token threw a non-401 error (library exception escaped as internal?)");
-    expect(error.code() == "INVALID_TOKEN" || error.code() == "TOKEN_EXPIRED",
+    expect(error.public_code() == "INVALID_TOKEN" || error.public_code() == "TOKEN_EXPIRED",
            "verify_token threw an unexpected code");
 }
 
@@ -61,7 +62,7 @@ void check_presented(std::string_view token) {
     auth::Claims claims;
     try {
         claims = auth::verify_token(token, std::string(kSecret), kNow);
-    } catch (const http::Error& error) {
+    } catch (const errors::Error& error) {
         expect_client_error(error);
         return;
     }
@@ -96,12 +97,12 @@ void check_round_trip(const std::uint8_t* data, std::size_t size) {
         const auth::Claims verified = auth::verify_token(token, secret, kNow);
         expect(claims.expires_at > kNow, "round trip: accepted an expired token");
         expect(same_claims(claims, verified), "round trip: claims changed");
-    } catch (const http::Error& error) {
+    } catch (const errors::Error& error) {
         expect_client_error(error);
         if (claims.expires_at <= kNow) {
             // Expiry is checked after parsing but before the claims, so it wins over a missing
             // user id, not over bytes the JSON parser refuses.
-            expect(error.code() == "TOKEN_EXPIRED" || !has_utf8_strings(claims),
+            expect(error.public_code() == "TOKEN_EXPIRED" || !has_utf8_strings(claims),
                    "round trip: expired token not TOKEN_EXPIRED");
         } else {
             expect(!well_formed, "round trip: a well-formed signed token was refused");
@@ -112,7 +113,7 @@ void check_round_trip(const std::uint8_t* data, std::size_t size) {
         try {
             auth::verify_token(token, std::string(kSecret), kNow);
             expect(false, "a token verified under a different secret");
-        } catch (const http::Error& error) {
+        } catch (const errors::Error& error) {
             expect_client_error(error);
         }
     }

@@ -5,9 +5,10 @@
 #include <set>
 #include <string>
 
-#include "http/error.h"
+#include "errors/errors.h"
 
 namespace auth = webpods::auth;
+namespace errors = webpods::errors;
 namespace config = webpods::config;
 
 namespace {
@@ -20,7 +21,9 @@ config::OAuthProvider github_style() {
     return provider;
 }
 
-bool is_oauth_error(const webpods::http::Error& error) { return error.code() == "OAUTH_ERROR"; }
+bool is_oauth_error(const webpods::errors::Error& error) {
+    return error.public_code() == "OAUTH_ERROR";
+}
 
 }  // namespace
 
@@ -102,7 +105,7 @@ BOOST_AUTO_TEST_CASE(userinfo_without_usable_id_is_oauth_error) {
                              "not json",
                              ""}) {
         BOOST_CHECK_EXCEPTION(
-            auth::parse_userinfo(github_style(), json), webpods::http::Error, is_oauth_error);
+            auth::parse_userinfo(github_style(), json), webpods::errors::Error, is_oauth_error);
     }
 }
 

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "http/error.h"
+#include "errors/errors.h"
 
 namespace webpods::auth {
 namespace {
@@ -75,14 +75,15 @@ std::string payload_with(const std::string& iat_and_exp) {
     return R"({"user_id":"u-1","auth_id":"auth:github:1",)" + iat_and_exp + "}";
 }
 
-bool is_invalid_token(const http::Error& error) {
-    return error.kind() == http::ErrorKind::kUnauthenticated && error.code() == "INVALID_TOKEN" &&
-           error.message() == "Invalid token" && !error.detail().empty();
+bool is_invalid_token(const errors::Error& error) {
+    return error.kind() == errors::Kind::kUnauthenticated &&
+           error.public_code() == "INVALID_TOKEN" && error.message() == "Invalid token" &&
+           !error.detail().empty();
 }
 
-bool is_token_expired(const http::Error& error) {
-    return error.kind() == http::ErrorKind::kUnauthenticated && error.code() == "TOKEN_EXPIRED" &&
-           error.message() == "Token expired";
+bool is_token_expired(const errors::Error& error) {
+    return error.kind() == errors::Kind::kUnauthenticated &&
+           error.public_code() == "TOKEN_EXPIRED" && error.message() == "Token expired";
 }
 
 void check_fields_equal(const Claims& actual, const Claims& expected) {
@@ -144,18 +145,18 @@ BOOST_AUTO_TEST_CASE(changed_payload_fails_as_invalid_token) {
         token.substr(0, token.find('.')) +
         forged.substr(forged.find('.'), forged.rfind('.') - forged.find('.')) +
         token.substr(token.rfind('.'));
-    BOOST_CHECK_EXCEPTION(verify_token(tampered, kSecret, kNow), http::Error, is_invalid_token);
+    BOOST_CHECK_EXCEPTION(verify_token(tampered, kSecret, kNow), errors::Error, is_invalid_token);
 }
 
 BOOST_AUTO_TEST_CASE(token_signed_with_another_secret_fails_as_invalid_token) {
     const std::string token = sign_token(alice_claims(), "another secret");
-    BOOST_CHECK_EXCEPTION(verify_token(token, kSecret, kNow), http::Error, is_invalid_token);
+    BOOST_CHECK_EXCEPTION(verify_token(token, kSecret, kNow), errors::Error, is_invalid_token);
 }
 
 BOOST_AUTO_TEST_CASE(alg_none_token_with_empty_signature_is_rejected) {
     const std::string token = base64url(R"({"alg":"none","typ":"JWT"})") + "." +
                               base64url(payload_with(R"("iat":1700000000,"exp":1700604800)")) + ".";
-    BOOST_CHECK_EXCEPTION(verify_token(token, kSecret, kNow), http::Error, is_invalid_token);
+    BOOST_CHECK_EXCEPTION(verify_token(token, kSecret, kNow), errors::Error, is_invalid_token);
 }
 
 BOOST_AUTO_TEST_CASE(alg_other_than_hs256_is_rejected_even_with_a_valid_hs256_mac) {
@@ -167,7 +168,7 @@ BOOST_AUTO_TEST_CASE(alg_other_than_hs256_is_rejected_even_with_a_valid_hs256_ma
                                R"(["HS256"])"}) {
         BOOST_TEST_CONTEXT(header) {
             BOOST_CHECK_EXCEPTION(verify_token(hand_signed(header, payload), kSecret, kNow),
-                                  http::Error,
+                                  errors::Error,
                                   is_invalid_token);
         }
     }
@@ -179,7 +180,7 @@ BOOST_AUTO_TEST_CASE(token_at_or_after_exp_fails_as_token_expired) {
     Claims claims = alice_claims();
     claims.expires_at = kNow;
     BOOST_CHECK_EXCEPTION(
-        verify_token(sign_token(claims, kSecret), kSecret, kNow), http::Error, is_token_expired);
+        verify_token(sign_token(claims, kSecret), kSecret, kNow), errors::Error, is_token_expired);
     claims.expires_at = kNow + 1;
     BOOST_TEST(verify_token(sign_token(claims, kSecret), kSecret, kNow).expires_at == kNow + 1);
 }
@@ -188,12 +189,12 @@ BOOST_AUTO_TEST_CASE(expired_token_with_bad_signature_fails_as_invalid_token_fir
     Claims claims = alice_claims();
     claims.expires_at = kNow - 1;
     const std::string token = sign_token(claims, "another secret");
-    BOOST_CHECK_EXCEPTION(verify_token(token, kSecret, kNow), http::Error, is_invalid_token);
+    BOOST_CHECK_EXCEPTION(verify_token(token, kSecret, kNow), errors::Error, is_invalid_token);
 }
 
 BOOST_AUTO_TEST_CASE(expired_token_without_user_id_fails_as_token_expired_first) {
     const std::string token = hand_signed(kHs256Header, R"({"iat":1,"exp":2})");
-    BOOST_CHECK_EXCEPTION(verify_token(token, kSecret, kNow), http::Error, is_token_expired);
+    BOOST_CHECK_EXCEPTION(verify_token(token, kSecret, kNow), errors::Error, is_token_expired);
 }
 
 BOOST_AUTO_TEST_CASE(iat_or_exp_not_an_integer_fails_as_invalid_token) {
@@ -210,7 +211,7 @@ BOOST_AUTO_TEST_CASE(iat_or_exp_not_an_integer_fails_as_invalid_token) {
         BOOST_TEST_CONTEXT(times) {
             BOOST_CHECK_EXCEPTION(
                 verify_token(hand_signed(kHs256Header, payload_with(times)), kSecret, kNow),
-                http::Error,
+                errors::Error,
                 is_invalid_token);
         }
     }
@@ -229,7 +230,7 @@ BOOST_AUTO_TEST_CASE(missing_or_non_string_identity_claims_fail_as_invalid_token
           std::string("[1,2]")}) {
         BOOST_TEST_CONTEXT(payload) {
             BOOST_CHECK_EXCEPTION(verify_token(hand_signed(kHs256Header, payload), kSecret, kNow),
-                                  http::Error,
+                                  errors::Error,
                                   is_invalid_token);
         }
     }
@@ -241,7 +242,8 @@ BOOST_AUTO_TEST_CASE(token_without_exactly_three_parts_fails_as_invalid_token) {
     for (const std::string& bad :
          {std::string(), two_parts, token + ".", token + ".e30", std::string("..")}) {
         BOOST_TEST_CONTEXT(bad) {
-            BOOST_CHECK_EXCEPTION(verify_token(bad, kSecret, kNow), http::Error, is_invalid_token);
+            BOOST_CHECK_EXCEPTION(
+                verify_token(bad, kSecret, kNow), errors::Error, is_invalid_token);
         }
     }
 }
@@ -262,7 +264,8 @@ BOOST_AUTO_TEST_CASE(invalid_base64url_or_trailing_bytes_fail_as_invalid_token) 
                                    "eyJhbGciOiJIUzI1NiJ9+/." + token.substr(token.find('.') + 1),
                                    padding_bits_set}) {
         BOOST_TEST_CONTEXT(bad) {
-            BOOST_CHECK_EXCEPTION(verify_token(bad, kSecret, kNow), http::Error, is_invalid_token);
+            BOOST_CHECK_EXCEPTION(
+                verify_token(bad, kSecret, kNow), errors::Error, is_invalid_token);
         }
     }
 }
@@ -272,7 +275,7 @@ BOOST_AUTO_TEST_CASE(header_that_is_not_json_fails_as_invalid_token) {
     for (const char* header : {"not json", R"({"alg":"HS256"} x)", "", R"({"alg":"HS256",})"}) {
         BOOST_TEST_CONTEXT(header) {
             BOOST_CHECK_EXCEPTION(verify_token(hand_signed(header, payload), kSecret, kNow),
-                                  http::Error,
+                                  errors::Error,
                                   is_invalid_token);
         }
     }

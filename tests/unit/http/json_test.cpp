@@ -3,10 +3,11 @@
 
 #include <boost/test/unit_test.hpp>
 
-#include "http/error.h"
+#include "errors/errors.h"
 #include "http/request.h"
 
 namespace http = webpods::http;
+namespace errors = webpods::errors;
 
 BOOST_AUTO_TEST_SUITE(http_json)
 
@@ -70,8 +71,8 @@ BOOST_AUTO_TEST_CASE(query_is_split_and_percent_decoded) {
 
 BOOST_AUTO_TEST_CASE(malformed_percent_escape_is_invalid_input) {
     for (const char* text : {"a=%", "a=%4", "a=%zz"}) {
-        BOOST_CHECK_EXCEPTION(http::parse_query(text), http::Error, [](const http::Error& e) {
-            return e.code() == "INVALID_INPUT";
+        BOOST_CHECK_EXCEPTION(http::parse_query(text), errors::Error, [](const errors::Error& e) {
+            return e.public_code() == "INVALID_INPUT";
         });
     }
 }

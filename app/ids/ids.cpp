@@ -1,10 +1,10 @@
 // Identifier and index-expression validation.
-#include "routing/ids.h"
+#include "ids/ids.h"
 
 #include <algorithm>
 #include <charconv>
 
-namespace webpods::routing {
+namespace webpods::ids {
 
 namespace {
 
@@ -96,4 +96,4 @@ std::optional<IndexQuery> parse_index_query(std::string_view text) {
     return IndexQuery{*first, *end};
 }
 
-}  // namespace webpods::routing
+}  // namespace webpods::ids

@@ -5,7 +5,7 @@
 #include <optional>
 #include <string_view>
 
-namespace webpods::routing {
+namespace webpods::ids {
 
 // ^[a-z0-9]([a-z0-9-]*[a-z0-9])?$, 1..63 characters.
 bool is_valid_pod_id(std::string_view pod_id);
@@ -26,4 +26,4 @@ struct IndexQuery {
 };
 std::optional<IndexQuery> parse_index_query(std::string_view text);
 
-}  // namespace webpods::routing
+}  // namespace webpods::ids

@@ -1,0 +1,167 @@
+// The request pipeline: authenticate, charge and load, handler, common headers.
+#include "routing/pipeline.h"
+
+#include <optional>
+
+#include "auth/principal.h"
+#include "errors/errors.h"
+#include "handlers/pod_access.h"
+#include "handlers/rate_limit.h"
+#include "ids/ids.h"
+#include "store/streams.h"
+
+namespace webpods::routing {
+
+namespace {
+
+using errors::Code;
+using errors::Error;
+using handlers::RequestContext;
+
+std::optional<auth::Principal> authenticate(AuthPolicy policy, RequestContext& context) {
+    if (policy == AuthPolicy::kNone) {
+        return std::nullopt;
+    }
+    const auto cookie = policy == AuthPolicy::kMainToken ? auth::TokenCookie::kMainToken
+                                                         : auth::TokenCookie::kPodToken;
+    auto principal = auth::authenticate(context.request,
+                                        cookie,
+                                        context.worker.config.jwt_secret,
+                                        context.tx(),
+                                        context.worker.cache.known_users());
+    const std::string& pod = context.route.pod;
+    switch (policy) {
+        case AuthPolicy::kNone:
+            break;
+        case AuthPolicy::kPodReader:
+            if (principal && principal->pod && *principal->pod != pod) {
+                throw Error(Code::kPodMismatch);
+            }
+            break;
+        case AuthPolicy::kPodWriter:
+            if (!principal) {
+                throw Error(Code::kUnauthorized);
+            }
+            if (!principal->pod || *principal->pod != pod) {
+                throw Error(Code::kPodMismatch);
+            }
+            break;
+        case AuthPolicy::kMainToken:
+            if (!principal) {
+                throw Error(Code::kUnauthenticated);
+            }
+            break;
+    }
+    return principal;
+}
+
+std::string context_stream(PodContextOf pod_context, const RequestContext& context) {
+    switch (pod_context) {
+        case PodContextOf::kNone:
+        case PodContextOf::kPathStream:
+            return context.route.stream_id;
+        case PodContextOf::kOwnerStream:
+            return std::string(handlers::kOwnerStream);
+        case PodContextOf::kLinksStream:
+            return std::string(handlers::kLinksStream);
+        case PodContextOf::kStreamsListing:
+            return std::string(handlers::kStreamsListing);
+    }
+    return context.route.stream_id;
+}
+
+handlers::RateAction action_of(Charge charge) {
+    return charge == Charge::kRead ? handlers::RateAction::kRead : handlers::RateAction::kWrite;
+}
+
+// A read by index gets its record in the same statement as the context.
+std::optional<long long> prefetched_index(const Route& route, const RequestContext& context) {
+    if (route.charge != Charge::kRead || route.pod_context != PodContextOf::kPathStream) {
+        return std::nullopt;
+    }
+    const auto found = context.query.find("i");
+    if (found == context.query.end()) {
+        return std::nullopt;
+    }
+    const auto index = ids::parse_index_query(found->second);
+    if (!index || index->end) {
+        return std::nullopt;
+    }
+    return index->first;
+}
+
+// Counts the request as the route's action and loads the route's pod context, in one round
+// trip; the status is for the X-RateLimit-* headers.
+std::optional<handlers::RateLimitStatus> charge_and_load(const Route& route,
+                                                         RequestContext& context) {
+    const bool counted = route.charge != Charge::kNone && handlers::is_rate_limited(context.worker);
+    const handlers::RateAction action = action_of(route.charge);
+    std::optional<store::RateCount> count;
+    if (counted) {
+        count = handlers::rate_count(context, action);
+    }
+    std::optional<store::WindowCount> window;
+    if (route.pod_context == PodContextOf::kNone) {
+        if (count) {
+            window = store::count_request(context.tx(), *count);
+        }
+    } else {
+        auto loaded = store::load_request_context(context.tx(),
+                                                  {context.route.pod,
+                                                   context_stream(route.pod_context, context),
+                                                   prefetched_index(route, context),
+                                                   std::move(count)});
+        context.pod = std::move(loaded.pod);
+        window = loaded.window;
+    }
+    if (!window) {
+        return std::nullopt;
+    }
+    return handlers::judge_window(context, action, *window);
+}
+
+store::Retry retry_of(http::Method method) {
+    return method == http::Method::kGet || method == http::Method::kHead
+               ? store::Retry::kAlsoAfterLostConnection
+               : store::Retry::kAfterRollback;
+}
+
+}  // namespace
+
+http::Response run_pipeline(const Route& route,
+                            const handlers::Worker& worker,
+                            const http::Request& request,
+                            handlers::RouteParams params) {
+    http::QueryParams query = http::parse_query(request.query_string);
+    if (route.lease == Lease::kNone) {
+        RequestContext context{
+            worker, request, nullptr, std::move(query), std::move(params), {}, {}};
+        return route.handler(context);
+    }
+    std::optional<handlers::RateLimitStatus> status;
+    http::Response response = worker.database.run(retry_of(request.method), [&](store::Tx& tx) {
+        status.reset();
+        RequestContext context{worker, request, &tx, query, params, {}, {}};
+        context.principal = authenticate(route.auth, context);
+        // TODO(#12): the Origin check of SPEC §9 runs here, for every route that writes.
+        status = charge_and_load(route, context);
+        try {
+            return route.handler(context);
+        } catch (Error& error) {
+            if (status) {
+                for (auto& [name, value] : handlers::rate_limit_headers(*status)) {
+                    error.with_header(std::move(name), std::move(value));
+                }
+            }
+            throw;
+        }
+    });
+    if (status) {
+        for (auto& [name, value] : handlers::rate_limit_headers(*status)) {
+            response.set_header(std::move(name), std::move(value));
+        }
+    }
+    return response;
+}
+
+}  // namespace webpods::routing

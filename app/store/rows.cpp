@@ -1,0 +1,92 @@
+// Row mapping by column name.
+#include "store/rows.h"
+
+#include <soci/soci.h>
+
+#include <stdexcept>
+
+#include "errors/errors.h"
+
+namespace webpods::store {
+
+namespace {
+
+std::string named(std::string_view prefix, std::string_view column) {
+    return std::string(prefix) + std::string(column);
+}
+
+bool is_null(const soci::row& row, const std::string& column) {
+    return row.get_indicator(column) != soci::i_ok;
+}
+
+unsigned hex_digit(char c) {
+    if (c >= '0' && c <= '9') {
+        return static_cast<unsigned>(c - '0');
+    }
+    if (c >= 'a' && c <= 'f') {
+        return static_cast<unsigned>(c - 'a' + 10);
+    }
+    throw errors::internal_error("bytea column is not lower-case hex");
+}
+
+// PostgreSQL's encode(bytea, 'hex'): two lower-case digits per byte.
+std::string bytes_of_hex(std::string_view hex) {
+    std::string bytes;
+    bytes.reserve(hex.size() / 2);
+    for (std::size_t i = 0; i + 1 < hex.size(); i += 2) {
+        bytes.push_back(static_cast<char>((hex_digit(hex[i]) << 4U) | hex_digit(hex[i + 1])));
+    }
+    return bytes;
+}
+
+}  // namespace
+
+Record record_from(const soci::row& row, std::string_view prefix) {
+    Record record;
+    record.index = row.get<long long>(named(prefix, "index"));
+    record.content = bytes_of_hex(row.get<std::string>(named(prefix, "content_hex")));
+    record.content_type = row.get<std::string>(named(prefix, "content_type"));
+    const std::string alias = named(prefix, "alias");
+    if (!is_null(row, alias)) {
+        record.alias = row.get<std::string>(alias);
+    }
+    record.author = row.get<std::string>(named(prefix, "author"));
+    record.hash = row.get<std::string>(named(prefix, "hash"));
+    record.previous_hash = row.get<std::string>(named(prefix, "previous_hash"));
+    record.timestamp = row.get<std::string>(named(prefix, "timestamp"));
+    return record;
+}
+
+std::optional<StreamHead> head_from(const soci::row& row, std::string_view prefix) {
+    const std::string id = named(prefix, "id");
+    if (is_null(row, id)) {
+        return std::nullopt;
+    }
+    return StreamHead{row.get<long long>(id),
+                      row.get<long long>(named(prefix, "record_count")),
+                      row.get<std::string>(named(prefix, "last_hash"))};
+}
+
+std::optional<Stream> stream_from(const soci::row& row, std::string_view prefix) {
+    auto head = head_from(row, prefix);
+    if (!head) {
+        return std::nullopt;
+    }
+    Stream stream;
+    stream.head = std::move(*head);
+    stream.name = row.get<std::string>(named(prefix, "name"));
+    stream.access_permission = row.get<std::string>(named(prefix, "access_permission"));
+    stream.creator_id = row.get<std::string>(named(prefix, "creator_id"));
+    stream.created_at = row.get<std::string>(named(prefix, "created_at"));
+    return stream;
+}
+
+User user_from(const soci::row& row) {
+    return User{row.get<std::string>("id"),
+                row.get<std::string>("auth_id"),
+                row.get<std::string>("email"),
+                row.get<std::string>("name"),
+                row.get<std::string>("provider")};
+}
+
+}  // namespace webpods::store
