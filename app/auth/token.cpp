@@ -1,4 +1,4 @@
-// HS256 JWT signing and verification: base64url, compact claim JSON, HMAC-SHA256 via OpenSSL.
+// HS256 JWT signing and verification: compact claim JSON, HMAC-SHA256 via OpenSSL.
 #include "auth/token.h"
 
 #include <Poco/Exception.h>
@@ -16,7 +16,9 @@
 #include <typeinfo>
 #include <utility>
 
+#include "encoding/encoding.h"
 #include "errors/errors.h"
+#include "json/writer.h"
 
 namespace webpods::auth {
 namespace {
@@ -24,8 +26,6 @@ namespace {
 using Digest = std::array<unsigned char, 32>;  // HMAC-SHA256 output
 
 constexpr std::size_t kMaxTokenSize = 8192;  // far above any real token; bounds parsing work
-constexpr std::string_view kAlphabet =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 constexpr std::string_view kHeader = R"({"alg":"HS256","typ":"JWT"})";
 
 [[noreturn]] void fail_invalid(std::string detail) {
@@ -36,52 +36,13 @@ constexpr std::string_view kHeader = R"({"alg":"HS256","typ":"JWT"})";
     throw errors::Error(errors::Code::kInternalError, {}, std::move(detail));
 }
 
-std::string encode_base64url(std::string_view bytes) {
-    std::string out;
-    out.reserve((bytes.size() * 4 + 2) / 3);
-    std::uint32_t bits = 0;
-    int bit_count = 0;
-    for (char c : bytes) {
-        bits = (bits << 8) | static_cast<unsigned char>(c);
-        bit_count += 8;
-        while (bit_count >= 6) {
-            bit_count -= 6;
-            out += kAlphabet[(bits >> bit_count) & 0x3FU];
-        }
-    }
-    if (bit_count > 0) {
-        out += kAlphabet[(bits << (6 - bit_count)) & 0x3FU];
-    }
-    return out;
-}
-
-// Strict: only the 64 URL-safe characters, no padding, and the unused low bits of the last
-// character must be zero, so every byte string has exactly one accepted spelling and a token
-// cannot be altered without invalidating it.
+// Strict (encoding::base64url_decode), so a token cannot be altered without invalidating it.
 std::string decode_base64url(std::string_view text, const char* part) {
-    if (text.size() % 4 == 1) {
-        fail_invalid(std::string(part) + ": impossible base64url length");
+    std::optional<std::string> bytes = encoding::base64url_decode(text);
+    if (!bytes) {
+        fail_invalid(std::string(part) + ": not strict unpadded base64url");
     }
-    std::string out;
-    out.reserve(text.size() * 3 / 4);
-    std::uint32_t bits = 0;
-    int bit_count = 0;
-    for (char c : text) {
-        const std::size_t value = kAlphabet.find(c);
-        if (value == std::string_view::npos) {
-            fail_invalid(std::string(part) + ": invalid base64url character");
-        }
-        bits = ((bits << 6) | static_cast<std::uint32_t>(value)) & 0xFFFU;
-        bit_count += 6;
-        if (bit_count >= 8) {
-            bit_count -= 8;
-            out += static_cast<char>((bits >> bit_count) & 0xFFU);
-        }
-    }
-    if ((bits & ((1U << bit_count) - 1U)) != 0) {
-        fail_invalid(std::string(part) + ": non-zero base64url padding bits");
-    }
-    return out;
+    return std::move(*bytes);
 }
 
 Digest sign(std::string_view signing_input, const std::string& secret) {
@@ -101,28 +62,6 @@ Digest sign(std::string_view signing_input, const std::string& secret) {
         fail_internal("HMAC-SHA256 failed");
     }
     return digest;
-}
-
-// JSON string escaping as in the header comment; the known-answer test pins these bytes.
-void append_json_string(std::string& out, std::string_view value) {
-    constexpr std::string_view kEscaped = "\"\\\b\f\n\r\t";
-    constexpr std::string_view kEscapeLetters = "\"\\bfnrt";
-    constexpr std::string_view kHex = "0123456789abcdef";
-    out += '"';
-    for (char c : value) {
-        const auto byte = static_cast<unsigned char>(c);
-        if (const std::size_t i = kEscaped.find(c); i != std::string_view::npos) {
-            out += '\\';
-            out += kEscapeLetters[i];
-        } else if (byte < 0x20) {
-            out += "\\u00";
-            out += kHex[byte >> 4];
-            out += kHex[byte & 0x0FU];
-        } else {
-            out += c;
-        }
-    }
-    out += '"';
 }
 
 Poco::JSON::Object::Ptr parse_object(const std::string& json, const char* part) {
@@ -219,28 +158,29 @@ Claims verify_checked(std::string_view token, const std::string& secret, std::in
 }  // namespace
 
 std::string sign_token(const Claims& claims, const std::string& secret) {
-    std::string payload = "{\"user_id\":";
-    append_json_string(payload, claims.user_id);
-    const auto add_string = [&payload](std::string_view key, std::string_view value) {
-        payload += ",\"";
-        payload += key;
-        payload += "\":";
-        append_json_string(payload, value);
-    };
-    add_string("auth_id", claims.auth_id);
-    add_string("email", claims.email);
-    add_string("name", claims.name);
-    add_string("provider", claims.provider);
+    // The key order of the header comment; json::Writer escapes strings exactly as it says.
+    json::Writer payload;
+    payload.begin_object()
+        .key("user_id")
+        .string(claims.user_id)
+        .key("auth_id")
+        .string(claims.auth_id)
+        .key("email")
+        .string(claims.email)
+        .key("name")
+        .string(claims.name)
+        .key("provider")
+        .string(claims.provider);
     if (claims.pod) {
-        add_string("pod", *claims.pod);
+        payload.key("pod").string(*claims.pod);
     }
-    payload += ",\"iat\":" + std::to_string(claims.issued_at);
-    payload += ",\"exp\":" + std::to_string(claims.expires_at) + "}";
+    payload.key("iat").integer(claims.issued_at).key("exp").integer(claims.expires_at).end_object();
 
-    std::string token = encode_base64url(kHeader) + "." + encode_base64url(payload);
+    std::string token =
+        encoding::base64url_encode(kHeader) + "." + encoding::base64url_encode(payload.text());
     const Digest digest = sign(token, secret);
-    token += "." + encode_base64url(std::string_view(reinterpret_cast<const char*>(digest.data()),
-                                                     digest.size()));
+    token += "." + encoding::base64url_encode(std::string_view(
+                       reinterpret_cast<const char*>(digest.data()), digest.size()));
     return token;
 }
 

@@ -9,19 +9,9 @@
 #include <ctime>
 #include <stdexcept>
 
-namespace webpods::chain {
+#include "encoding/encoding.h"
 
-std::string hex_encode(std::string_view bytes) {
-    static constexpr std::string_view kHexDigits = "0123456789abcdef";
-    std::string hex;
-    hex.reserve(bytes.size() * 2U);
-    for (const char c : bytes) {
-        const auto byte = static_cast<unsigned char>(c);
-        hex.push_back(kHexDigits[byte >> 4U]);
-        hex.push_back(kHexDigits[byte & 0x0FU]);
-    }
-    return hex;
-}
+namespace webpods::chain {
 
 std::string sha256_hex(std::string_view bytes) {
     std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
@@ -30,7 +20,7 @@ std::string sha256_hex(std::string_view bytes) {
         1) {
         throw std::runtime_error("EVP_Digest(sha256) failed");
     }
-    return hex_encode({reinterpret_cast<const char*>(digest.data()), length});
+    return encoding::hex_encode({reinterpret_cast<const char*>(digest.data()), length});
 }
 
 std::string canonical_preimage(const RecordFields& record) {

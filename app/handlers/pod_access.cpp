@@ -1,7 +1,7 @@
 // Permission checks with cached allow lists, and pod creation.
 #include "handlers/pod_access.h"
 
-#include "http/json.h"
+#include "json/writer.h"
 #include "store/pods.h"
 #include "store/records.h"
 
@@ -61,7 +61,8 @@ bool may(RequestContext& context,
 
 store::PodContext create_pod(RequestContext& context, const std::string& stream_id) {
     const auth::Principal& owner = require_caller(context);
-    const std::string owner_json = R"({"owner":)" + http::json_quote(owner.user_id) + "}";
+    const std::string owner_json =
+        json::Writer().begin_object().key("owner").string(owner.user_id).end_object().text();
     store::Atomic atomic(context.tx());
     if (store::create_pod(atomic, context.route.pod, {owner.user_id, owner.auth_id}, owner_json)) {
         atomic.commit();

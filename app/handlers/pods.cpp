@@ -6,7 +6,8 @@
 
 #include "errors/errors.h"
 #include "handlers/pod_access.h"
-#include "http/json.h"
+#include "json/recognizer.h"
+#include "json/writer.h"
 #include "store/pods.h"
 #include "store/records.h"
 #include "store/streams.h"
@@ -23,7 +24,7 @@ Error invalid_input(const char* message) { return Error(Code::kInvalidInput, mes
 
 // The body as a JSON object, or INVALID_INPUT.
 Poco::JSON::Object::Ptr json_object_body(const std::string& body) {
-    if (!http::is_valid_json(body)) {
+    if (!json::is_valid(body)) {
         throw invalid_input("Body must be a JSON object");
     }
     try {
@@ -53,7 +54,8 @@ http::Response delete_pod(RequestContext& context) {
 http::Response list_streams(RequestContext& context) {
     const permissions::Subject subject = subject_of(context.principal);
     const store::PodContext& pod_context = require_loaded_pod(context);
-    std::string streams = "[";
+    json::Writer answer;
+    answer.begin_object().key("pod").string(context.route.pod).key("streams").begin_array();
     for (auto& stream : store::list_streams(context.tx(), pod_context.pod_id)) {
         // Each stream is judged as if it had been requested, allow list included.
         store::PodContext candidate = pod_context;
@@ -66,17 +68,19 @@ http::Response list_streams(RequestContext& context) {
         if (!candidate.stream || !may(context, subject, permissions::Action::kRead, candidate)) {
             continue;
         }
-        if (streams.size() > 1) {
-            streams += ',';
-        }
-        streams += R"({"stream_id":)" + http::json_quote(stream.name) + R"(,"access_permission":)" +
-                   http::json_quote(stream.access_permission) + R"(,"creator_id":)" +
-                   http::json_quote(stream.creator_id) + R"(,"created_at":)" +
-                   http::json_quote(stream.created_at) + "}";
+        answer.begin_object()
+            .key("stream_id")
+            .string(stream.name)
+            .key("access_permission")
+            .string(stream.access_permission)
+            .key("creator_id")
+            .string(stream.creator_id)
+            .key("created_at")
+            .string(stream.created_at)
+            .end_object();
     }
-    return http::Response::json(
-        200,
-        R"({"pod":)" + http::json_quote(context.route.pod) + R"(,"streams":)" + streams + "]}");
+    answer.end_array().end_object();
+    return http::Response::json(200, std::move(answer).take());
 }
 
 http::Response transfer_owner(RequestContext& context) {
@@ -97,7 +101,8 @@ http::Response transfer_owner(RequestContext& context) {
     if (!pod_context.stream) {
         throw errors::internal_error("pod without .meta/owner");
     }
-    const std::string record = R"({"owner":)" + http::json_quote(new_owner->id) + "}";
+    const std::string record =
+        json::Writer().begin_object().key("owner").string(new_owner->id).end_object().text();
     // The owner is checked again inside the transaction: of two transfers racing from the same
     // owner, the second finds the pod already handed over.
     store::Atomic atomic(context.tx());

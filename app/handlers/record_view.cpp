@@ -1,10 +1,13 @@
-// Record rendering.
+// Record rendering: the SPEC §2 record object through json::Writer, and the raw-bytes answer.
 #include "handlers/record_view.h"
 
 #include <algorithm>
 #include <cctype>
+#include <utility>
 
-#include "http/json.h"
+#include "encoding/encoding.h"
+#include "encoding/utf8.h"
+#include "json/writer.h"
 
 namespace webpods::handlers {
 
@@ -22,27 +25,35 @@ bool is_json_type(std::string_view content_type) {
 }
 
 std::string record_json(const store::Record& record) {
-    std::string json = R"({"index":)" + std::to_string(record.index) + R"(,"content":)";
+    json::Writer writer;
+    writer.begin_object().key("index").integer(record.index).key("content");
     bool base64 = false;
     if (is_json_type(record.content_type)) {
-        json += record.content;  // validated as JSON when written
-    } else if (http::is_valid_utf8(record.content)) {
-        json += http::json_quote(record.content);
+        writer.raw_json(record.content);  // validated as JSON when written
+    } else if (encoding::is_valid_utf8(record.content)) {
+        writer.string(record.content);
     } else {
-        json += http::json_quote(http::base64_encode(record.content));
+        writer.string(encoding::base64_encode(record.content));
         base64 = true;
     }
-    json += R"(,"content_type":)" + http::json_quote(record.content_type);
-    json += R"(,"alias":)" + (record.alias ? http::json_quote(*record.alias) : "null");
-    json += R"(,"hash":)" + http::json_quote(record.hash);
-    json += R"(,"previous_hash":)" +
-            (record.previous_hash.empty() ? "null" : http::json_quote(record.previous_hash));
-    json += R"(,"author":)" + http::json_quote(record.author);
-    json += R"(,"timestamp":)" + http::json_quote(record.timestamp);
-    if (base64) {
-        json += R"(,"content_encoding":"base64")";
+    writer.key("content_type").string(record.content_type).key("alias");
+    if (record.alias) {
+        writer.string(*record.alias);
+    } else {
+        writer.null();
     }
-    return json + "}";
+    writer.key("hash").string(record.hash).key("previous_hash");
+    if (record.previous_hash.empty()) {
+        writer.null();
+    } else {
+        writer.string(record.previous_hash);
+    }
+    writer.key("author").string(record.author).key("timestamp").string(record.timestamp);
+    if (base64) {
+        writer.key("content_encoding").string("base64");
+    }
+    writer.end_object();
+    return std::move(writer).take();
 }
 
 http::Response raw_record_response(const http::Request& request,

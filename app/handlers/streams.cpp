@@ -8,8 +8,8 @@
 #include "handlers/pods.h"
 #include "handlers/rate_limit.h"
 #include "handlers/record_view.h"
-#include "http/json.h"
 #include "ids/ids.h"
+#include "json/recognizer.h"
 #include "store/records.h"
 #include "store/streams.h"
 
@@ -228,7 +228,7 @@ http::Response write_record(RequestContext& context) {
     }
     const std::string content_type = content_type_of(context.request);
     const std::string& body = context.request.body;
-    if (is_json_type(content_type) && !http::is_valid_json(body)) {
+    if (is_json_type(content_type) && !json::is_valid(body)) {
         throw Error(Code::kInvalidInput, "Body is not valid JSON");
     }
     const std::string access = access_of(context.query);

@@ -1,22 +1,20 @@
-// Small JSON text builders for answers whose shape the handlers control exactly.
+// The JSON helpers http/ has offered, forwarding to json/ until their callers include it (#11).
 #pragma once
 
-#include <cstdint>
 #include <string>
 #include <string_view>
 
+#include "json/recognizer.h"
+#include "json/writer.h"
+
 namespace webpods::http {
 
-// text as a JSON string literal, quotes included; bytes >= 0x80 pass through (callers give UTF-8).
-std::string json_quote(std::string_view text);
+// json::quote: text as a JSON string literal, quotes included; other bytes pass through.
+// TODO(#11): callers switch to json::quote or json::Writer, then this goes.
+inline std::string json_quote(std::string_view text) { return json::quote(text); }
 
-// Whether bytes are well-formed UTF-8 (no overlongs, no surrogates, nothing above U+10FFFF).
-bool is_valid_utf8(std::string_view bytes);
-
-// Whether text is exactly one JSON value (RFC 8259, UTF-8, nesting depth at most 128).
-bool is_valid_json(std::string_view text);
-
-// Standard base64 with padding.
-std::string base64_encode(std::string_view bytes);
+// json::is_valid: whether text is exactly one JSON value (RFC 8259, UTF-8, depth <= 128).
+// TODO(#11): callers switch to json::is_valid, then this goes.
+inline bool is_valid_json(std::string_view text) { return json::is_valid(text); }
 
 }  // namespace webpods::http

@@ -1,7 +1,7 @@
 // Responses: the single place where an error kind becomes an HTTP status.
 #include "http/response.h"
 
-#include "http/json.h"
+#include "json/writer.h"
 
 namespace webpods::http {
 
@@ -57,10 +57,17 @@ Response Response::redirect(std::string location) {
 }
 
 Response error_response(const errors::Error& error) {
-    Response response =
-        Response::json(status_of(error.kind()),
-                       R"({"error":{"code":)" + json_quote(std::string(error.public_code())) +
-                           R"(,"message":)" + json_quote(error.message()) + "}}");
+    json::Writer body;
+    body.begin_object()
+        .key("error")
+        .begin_object()
+        .key("code")
+        .string(error.public_code())
+        .key("message")
+        .string(error.message())
+        .end_object()
+        .end_object();
+    Response response = Response::json(status_of(error.kind()), std::move(body).take());
     for (const auto& [name, value] : error.headers()) {
         response.set_header(name, value);
     }

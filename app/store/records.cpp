@@ -6,6 +6,7 @@
 #include <chrono>
 
 #include "chain/chain.h"
+#include "encoding/encoding.h"
 #include "store/rows.h"
 
 namespace webpods::store {
@@ -62,7 +63,7 @@ Record append_record(Tx& tx, long long stream_id, const NewRecord& fields) {
     record.content = fields.content;
     const std::string alias(fields.alias);
     const std::string content_sha256 = chain::sha256_hex(fields.content);
-    const std::string content_hex = chain::hex_encode(fields.content);
+    const std::string content_hex = encoding::hex_encode(fields.content);
 
     soci::session& sql = tx.sql();
     sql << kAppendRecord, soci::use(stream_id, "stream_id"),

@@ -3,8 +3,7 @@
 
 #include <soci/soci.h>
 
-#include <stdexcept>
-
+#include "encoding/encoding.h"
 #include "errors/errors.h"
 
 namespace webpods::store {
@@ -19,24 +18,13 @@ bool is_null(const soci::row& row, const std::string& column) {
     return row.get_indicator(column) != soci::i_ok;
 }
 
-unsigned hex_digit(char c) {
-    if (c >= '0' && c <= '9') {
-        return static_cast<unsigned>(c - '0');
-    }
-    if (c >= 'a' && c <= 'f') {
-        return static_cast<unsigned>(c - 'a' + 10);
-    }
-    throw errors::internal_error("bytea column is not lower-case hex");
-}
-
 // PostgreSQL's encode(bytea, 'hex'): two lower-case digits per byte.
-std::string bytes_of_hex(std::string_view hex) {
-    std::string bytes;
-    bytes.reserve(hex.size() / 2);
-    for (std::size_t i = 0; i + 1 < hex.size(); i += 2) {
-        bytes.push_back(static_cast<char>((hex_digit(hex[i]) << 4U) | hex_digit(hex[i + 1])));
+std::string bytes_of_hex(const std::string& hex) {
+    auto bytes = encoding::hex_decode(hex);
+    if (!bytes) {
+        throw errors::internal_error("bytea column is not hex");
     }
-    return bytes;
+    return std::move(*bytes);
 }
 
 }  // namespace

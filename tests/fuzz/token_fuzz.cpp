@@ -7,14 +7,15 @@
 #include <string_view>
 
 #include "auth/token.h"
+#include "encoding/utf8.h"
 #include "errors/errors.h"
-#include "http/json.h"
 #include "property.h"
 
 namespace {
 
 namespace auth = webpods::auth;
-namespace errors = webpods::errors;
+#include "encoding/utf8.h"
+#include "errors/errors.h"
 namespace http = webpods::http;
 using webpods::fuzz::expect;
 
@@ -39,9 +40,10 @@ bool same_claims(const auth::Claims& a, const auth::Claims& b) {
 }
 
 bool has_utf8_strings(const auth::Claims& claims) {
-    return http::is_valid_utf8(claims.user_id) && http::is_valid_utf8(claims.auth_id) &&
-           http::is_valid_utf8(claims.email) && http::is_valid_utf8(claims.name) &&
-           http::is_valid_utf8(claims.provider) && http::is_valid_utf8(claims.pod.value_or(""));
+    return encoding::is_valid_utf8(claims.user_id) && encoding::is_valid_utf8(claims.auth_id) &&
+           encoding::is_valid_utf8(claims.email) && encoding::is_valid_utf8(claims.name) &&
+           encoding::is_valid_utf8(claims.provider) &&
+           encoding::is_valid_utf8(claims.pod.value_or(""));
 }
 
 std::string_view without_trailing_nuls(std::string_view key) {

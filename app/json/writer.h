@@ -1,0 +1,55 @@
+// JSON text out: the one string escaper and a streaming writer for answers we shape ourselves.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace webpods::json {
+
+// Appends text to out as a JSON string literal, quotes included. Escapes '"', '\\' and the
+// control characters below 0x20: \b \f \n \r \t by letter, the rest as \u00xx (lowercase hex).
+// Every other byte is copied as it is, so UTF-8 passes through; the caller gives UTF-8 when the
+// result must be valid JSON.
+void append_quoted(std::string& out, std::string_view text);
+
+// append_quoted into a new string.
+std::string quote(std::string_view text);
+
+// Compact JSON written front to back into one string; the writer puts the commas and colons.
+// The caller keeps the shape valid: every key() inside an object is followed by exactly one
+// value or container, begin_* and end_* nest, and nothing follows the outermost value. The
+// writer does not check this.
+//   json::Writer writer;
+//   writer.begin_object().key("index").integer(3).key("alias").null().end_object();
+//   std::move(writer).take() == R"({"index":3,"alias":null})"
+class Writer {
+public:
+    Writer& begin_object();
+    Writer& end_object();
+    Writer& begin_array();
+    Writer& end_array();
+    // An object member's name; the next call writes its value.
+    Writer& key(std::string_view name);
+    Writer& string(std::string_view text);  // escaped as append_quoted does
+    Writer& integer(std::int64_t value);
+    Writer& boolean(bool value);
+    Writer& null();
+    // Copies already_valid_json unchanged as the next value, without parsing it: the caller
+    // guarantees it is exactly one JSON value (e.g. content validated when it was stored).
+    Writer& raw_json(std::string_view already_valid_json);
+
+    // The text written so far.
+    const std::string& text() const { return text_; }
+    // The text written, moved out; the writer is left empty.
+    std::string take() &&;
+
+private:
+    // Writes the comma a value or key needs after the sibling before it.
+    void separate();
+
+    std::string text_;
+    bool after_value_ = false;  // the last thing written was a complete value
+};
+
+}  // namespace webpods::json
