@@ -10,6 +10,7 @@
 #include <ctime>
 #include <optional>
 
+#include "auth/cookies.h"
 #include "auth/oauth.h"
 #include "auth/principal.h"
 #include "auth/token.h"
@@ -29,8 +30,6 @@ using http::Error;
 using http::ErrorKind;
 
 constexpr std::size_t kRandomBytes = 32;  // state, PKCE verifier and session cookie: 256 bits
-constexpr std::string_view kTokenCookie = "token";
-constexpr std::string_view kPodTokenCookie = "pod_token";
 
 std::int64_t now_unix() { return static_cast<std::int64_t>(std::time(nullptr)); }
 
@@ -109,25 +108,7 @@ std::string display_name(const std::string& provider_id) {
     return name;
 }
 
-// ---- cookies and responses ----------------------------------------------------------------
-
-// SPEC §4: HttpOnly, SameSite=Lax, Secure when the request came over https, host-only.
-std::string cookie(std::string_view name,
-                   std::string_view value,
-                   long long max_age_seconds,
-                   const http::Request& request) {
-    std::string text = std::string(name) + "=" + std::string(value) +
-                       "; Path=/; Max-Age=" + std::to_string(std::max(0LL, max_age_seconds)) +
-                       "; HttpOnly; SameSite=Lax";
-    if (request.https) {
-        text += "; Secure";
-    }
-    return text;
-}
-
-std::string expired_cookie(std::string_view name, const http::Request& request) {
-    return cookie(name, "", 0, request);
-}
+// ---- responses ---------------------------------------------------------------------------------
 
 // Answers that carry tokens or session state are never cached, and no token leaves in a Referer.
 void keep_private(http::Response& response) {
@@ -168,7 +149,8 @@ std::string session_key(const config::Config& config, std::string_view cookie_va
 
 // The session cookie's stored key, when the request carries a well-formed one.
 std::optional<std::string> session_key_of(const RequestContext& context) {
-    const std::optional<std::string> value = context.request.cookie(kSessionCookie);
+    const std::optional<std::string> value =
+        auth::read_cookie(context.request, auth::CookieId::kSession);
     if (!value || value->size() != 2 * kRandomBytes ||
         !std::all_of(value->begin(), value->end(), [](char c) {
             return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
@@ -187,11 +169,12 @@ std::optional<store::SessionOwner> touch_session(RequestContext& context,
     }
     auto owner = store::touch_session(context.sql, *key, kSessionLifetimeSeconds);
     if (owner) {
-        response.set_header("Set-Cookie",
-                            cookie(kSessionCookie,
-                                   *context.request.cookie(kSessionCookie),
-                                   kSessionLifetimeSeconds,
-                                   context.request));
+        response.set_header(
+            "Set-Cookie",
+            auth::set_cookie(auth::CookieId::kSession,
+                             *auth::read_cookie(context.request, auth::CookieId::kSession),
+                             kSessionLifetimeSeconds,
+                             context.request));
     }
     return owner;
 }
@@ -410,12 +393,15 @@ http::Response finish_login(RequestContext& context, const std::string& provider
             location += "&redirect=" + auth::url_encode(login->redirect);
         }
         response = private_redirect(std::move(location));
-        response.set_header("Set-Cookie",
-                            cookie(kTokenCookie, token, config.jwt_expiry, context.request));
+        response.set_header(
+            "Set-Cookie",
+            auth::set_cookie(
+                auth::CookieId::kMainToken, token, config.jwt_expiry, context.request));
     }
     response.set_header(
         "Set-Cookie",
-        cookie(kSessionCookie, cookie_value, kSessionLifetimeSeconds, context.request));
+        auth::set_cookie(
+            auth::CookieId::kSession, cookie_value, kSessionLifetimeSeconds, context.request));
     return response;
 }
 
@@ -548,8 +534,10 @@ http::Response logout(RequestContext& context) {
                                   ? private_json(R"({"success":true})")
                                   : private_redirect(safe_redirect(query_value(context, "redirect"),
                                                                    context.worker.config.domain));
-    response.set_header("Set-Cookie", expired_cookie(kSessionCookie, context.request));
-    response.set_header("Set-Cookie", expired_cookie(kTokenCookie, context.request));
+    response.set_header("Set-Cookie",
+                        auth::expired_cookie(auth::CookieId::kSession, context.request));
+    response.set_header("Set-Cookie",
+                        auth::expired_cookie(auth::CookieId::kMainToken, context.request));
     return response;
 }
 
@@ -583,8 +571,10 @@ http::Response pod_callback(RequestContext& context, const std::string& pod) {
     }
     http::Response response =
         private_redirect(safe_redirect(query_value(context, "redirect"), config.domain));
-    response.set_header("Set-Cookie",
-                        cookie(kPodTokenCookie, token, claims.expires_at - now, context.request));
+    response.set_header(
+        "Set-Cookie",
+        auth::set_cookie(
+            auth::CookieId::kPodToken, token, claims.expires_at - now, context.request));
     return response;
 }
 

@@ -10,7 +10,6 @@
 
 namespace webpods::handlers {
 
-inline constexpr std::string_view kSessionCookie = "webpods.sid";
 inline constexpr long long kSessionLifetimeSeconds = 7LL * 24 * 60 * 60;  // sliding
 inline constexpr long long kOAuthStateLifetimeSeconds = 10LL * 60;
 
@@ -32,9 +31,9 @@ http::Response list_providers(RequestContext& context);
 // INVALID_PROVIDER.
 http::Response start_login(RequestContext& context, const std::string& provider_id);
 
-// GET /auth/{provider}/callback?code&state: finishes the login, starts a session (cookie
-// webpods.sid) and 302s to the pod's /auth/callback or to /auth/success. INVALID_PROVIDER,
-// INVALID_CALLBACK, INVALID_STATE.
+// GET /auth/{provider}/callback?code&state: finishes the login, starts a session (the session
+// cookie of auth/cookies.h) and 302s to the pod's /auth/callback or to /auth/success.
+// INVALID_PROVIDER, INVALID_CALLBACK, INVALID_STATE.
 http::Response finish_login(RequestContext& context, const std::string& provider_id);
 
 // GET /auth/authorize?pod=alice[&redirect=/x][&provider=id]: with a session straight back to the
@@ -65,8 +64,9 @@ http::Response logout(RequestContext& context);
 // On a pod: GET /login[?redirect=/x]: 302 to the main domain's /auth/authorize for this pod.
 http::Response pod_login(RequestContext& context, const std::string& pod);
 
-// On a pod: GET /auth/callback?token&redirect: checks the token is for this pod, sets cookie
-// pod_token and 302s to the redirect. MISSING_TOKEN, INVALID_TOKEN, TOKEN_EXPIRED, POD_MISMATCH.
+// On a pod: GET /auth/callback?token&redirect: checks the token is for this pod, sets the pod
+// token cookie and 302s to the redirect. MISSING_TOKEN, INVALID_TOKEN, TOKEN_EXPIRED,
+// POD_MISMATCH.
 http::Response pod_callback(RequestContext& context, const std::string& pod);
 
 }  // namespace webpods::handlers
