@@ -13,8 +13,10 @@
 #include "auth/cookies.h"
 #include "auth/oauth.h"
 #include "auth/principal.h"
+#include "auth/redirects.h"
 #include "auth/token.h"
 #include "chain/chain.h"
+#include "handlers/login_page.h"
 #include "http/error.h"
 #include "http/json.h"
 #include "routing/ids.h"
@@ -38,33 +40,7 @@ std::string query_value(const RequestContext& context, std::string_view name) {
     return found == context.query.end() ? std::string{} : found->second;
 }
 
-// ---- where things live ------------------------------------------------------------------------
-
-// publicUrl's scheme and port give every URL we send a browser to (SPEC §7).
-struct PublicOrigin {
-    std::string scheme;  // http or https
-    std::string port;    // empty when publicUrl has none
-};
-
-PublicOrigin public_origin(const std::string& public_url) {
-    PublicOrigin origin;
-    const std::size_t separator = public_url.find("://");
-    origin.scheme = public_url.substr(0, separator);
-    const std::string rest = public_url.substr(separator + 3);
-    const std::string authority = rest.substr(0, rest.find_first_of("/?#"));
-    const std::size_t colon = authority.rfind(':');
-    const std::size_t bracket = authority.rfind(']');
-    if (colon != std::string::npos && (bracket == std::string::npos || colon > bracket)) {
-        origin.port = authority.substr(colon + 1);
-    }
-    return origin;
-}
-
-std::string pod_origin(const config::Config& config, const std::string& pod) {
-    const PublicOrigin origin = public_origin(config.public_url);
-    return origin.scheme + "://" + pod + "." + config.domain +
-           (origin.port.empty() ? "" : ":" + origin.port);
-}
+// ---- providers --------------------------------------------------------------------------------
 
 std::string callback_uri(const config::Config& config, const config::OAuthProvider& provider) {
     if (!provider.callback_url.empty()) {
@@ -108,7 +84,7 @@ std::string display_name(const std::string& provider_id) {
     return name;
 }
 
-// ---- responses ---------------------------------------------------------------------------------
+// ---- responses --------------------------------------------------------------------------------
 
 // Answers that carry tokens or session state are never cached, and no token leaves in a Referer.
 void keep_private(http::Response& response) {
@@ -210,7 +186,7 @@ std::string pod_callback_url(const config::Config& config,
                              const store::User& user,
                              const std::string& pod,
                              const std::string& redirect) {
-    return pod_origin(config, pod) +
+    return auth::pod_origin(config, pod) +
            "/auth/callback?token=" + auth::url_encode(issue_token(config, user, pod)) +
            "&redirect=" + auth::url_encode(redirect.empty() ? "/" : redirect);
 }
@@ -236,88 +212,6 @@ http::Response begin_login(RequestContext& context,
 
 }  // namespace
 
-std::string safe_redirect(std::string_view target, std::string_view domain) {
-    const bool has_control = std::any_of(target.begin(), target.end(), [](char c) {
-        return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
-    });
-    if (target.empty() || has_control) {
-        return "/";
-    }
-    if (target.front() == '/') {
-        if (target.size() > 1 && (target[1] == '/' || target[1] == '\\')) {
-            return "/";
-        }
-        return std::string(target);
-    }
-    // Browsers read '\' as '/' in http(s) URLs, so it could move the authority: refused.
-    if (target.find('\\') != std::string_view::npos) {
-        return "/";
-    }
-    std::string_view rest;
-    if (target.rfind("https://", 0) == 0) {
-        rest = target.substr(8);
-    } else if (target.rfind("http://", 0) == 0) {
-        rest = target.substr(7);
-    } else {
-        return "/";
-    }
-    const std::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
-    if (authority.find('@') != std::string_view::npos) {
-        return "/";
-    }
-    std::string_view host = authority;
-    const std::size_t colon = authority.find(':');
-    if (colon != std::string_view::npos) {
-        host = authority.substr(0, colon);
-        const std::string_view port = authority.substr(colon + 1);
-        if (port.empty() || port.size() > 5 ||
-            !std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-            return "/";
-        }
-    }
-    std::string lower(host);
-    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) {
-        return static_cast<char>(std::tolower(c));
-    });
-    if (lower == domain) {
-        return std::string(target);
-    }
-    const std::string suffix = "." + std::string(domain);
-    if (lower.size() > suffix.size() &&
-        lower.compare(lower.size() - suffix.size(), suffix.size(), suffix) == 0 &&
-        routing::is_valid_pod_id(std::string_view(lower).substr(0, lower.size() - suffix.size()))) {
-        return std::string(target);
-    }
-    return "/";
-}
-
-std::string html_escape(std::string_view text) {
-    std::string escaped;
-    escaped.reserve(text.size());
-    for (const char c : text) {
-        switch (c) {
-            case '&':
-                escaped += "&amp;";
-                break;
-            case '<':
-                escaped += "&lt;";
-                break;
-            case '>':
-                escaped += "&gt;";
-                break;
-            case '"':
-                escaped += "&quot;";
-                break;
-            case '\'':
-                escaped += "&#39;";
-                break;
-            default:
-                escaped += c;
-        }
-    }
-    return escaped;
-}
-
 http::Response list_providers(RequestContext& context) {
     std::string body = R"({"providers":[)";
     bool first = true;
@@ -336,11 +230,12 @@ http::Response list_providers(RequestContext& context) {
 http::Response start_login(RequestContext& context, const std::string& provider_id) {
     const config::OAuthProvider& provider = require_provider(context.worker.config, provider_id);
     const std::string redirect = query_value(context, "redirect");
-    return begin_login(
-        context,
-        provider,
-        {},
-        redirect.empty() ? std::string{} : safe_redirect(redirect, context.worker.config.domain));
+    return begin_login(context,
+                       provider,
+                       {},
+                       redirect.empty()
+                           ? std::string{}
+                           : auth::safe_redirect(redirect, context.worker.config.domain));
 }
 
 http::Response finish_login(RequestContext& context, const std::string& provider_id) {
@@ -414,7 +309,8 @@ http::Response authorize_pod(RequestContext& context) {
     if (!routing::is_valid_pod_id(pod)) {
         throw Error(ErrorKind::kInvalidInput, "INVALID_POD_ID", "Invalid pod id");
     }
-    const std::string redirect = safe_redirect(query_value(context, "redirect"), config.domain);
+    const std::string redirect =
+        auth::safe_redirect(query_value(context, "redirect"), config.domain);
 
     http::Response response;
     if (const auto owner = touch_session(context, response)) {
@@ -441,26 +337,14 @@ http::Response login_success(RequestContext& context) {
         throw Error(ErrorKind::kInvalidInput, "MISSING_TOKEN", "Missing token");
     }
     const std::string redirect =
-        safe_redirect(query_value(context, "redirect"), context.worker.config.domain);
+        auth::safe_redirect(query_value(context, "redirect"), context.worker.config.domain);
     http::Response response;
     response.status = 200;
     response.set_header("Content-Type", "text/html; charset=utf-8");
     keep_private(response);
     response.set_header("X-Content-Type-Options", "nosniff");
-    response.set_header("Content-Security-Policy",
-                        "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'");
-    response.body =
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-        "<title>Logged in - webpods</title>\n"
-        "<style>body{font-family:system-ui,sans-serif;max-width:42rem;margin:3rem auto;"
-        "padding:0 1rem;line-height:1.5}pre{white-space:pre-wrap;word-break:break-all;"
-        "background:#f3f3f3;padding:1rem;border-radius:4px}</style>\n</head>\n<body>\n"
-        "<h1>You are logged in</h1>\n"
-        "<p>Your token, for <code>Authorization: Bearer &lt;token&gt;</code>. Keep it secret: it "
-        "works until it expires.</p>\n<pre id=\"token\">" +
-        html_escape(token) + "</pre>\n<p><a id=\"continue\" href=\"" + html_escape(redirect) +
-        "\">Continue</a></p>\n</body>\n</html>\n";
+    response.set_header("Content-Security-Policy", std::string(kLoginPagePolicy));
+    response.body = login_page(token, redirect);
     return response;
 }
 
@@ -530,10 +414,11 @@ http::Response logout(RequestContext& context) {
     if (const std::optional<std::string> key = session_key_of(context)) {
         store::delete_session(context.sql, *key);
     }
-    http::Response response = context.request.method == http::Method::kPost
-                                  ? private_json(R"({"success":true})")
-                                  : private_redirect(safe_redirect(query_value(context, "redirect"),
-                                                                   context.worker.config.domain));
+    http::Response response =
+        context.request.method == http::Method::kPost
+            ? private_json(R"({"success":true})")
+            : private_redirect(auth::safe_redirect(query_value(context, "redirect"),
+                                                   context.worker.config.domain));
     response.set_header("Set-Cookie",
                         auth::expired_cookie(auth::CookieId::kSession, context.request));
     response.set_header("Set-Cookie",
@@ -543,7 +428,8 @@ http::Response logout(RequestContext& context) {
 
 http::Response pod_login(RequestContext& context, const std::string& pod) {
     const config::Config& config = context.worker.config;
-    const std::string redirect = safe_redirect(query_value(context, "redirect"), config.domain);
+    const std::string redirect =
+        auth::safe_redirect(query_value(context, "redirect"), config.domain);
     return private_redirect(config.public_url + "/auth/authorize?pod=" + auth::url_encode(pod) +
                             "&redirect=" + auth::url_encode(redirect));
 }
@@ -570,7 +456,7 @@ http::Response pod_callback(RequestContext& context, const std::string& pod) {
         throw Error(ErrorKind::kUnauthenticated, "POD_MISMATCH", "Token is not valid for this pod");
     }
     http::Response response =
-        private_redirect(safe_redirect(query_value(context, "redirect"), config.domain));
+        private_redirect(auth::safe_redirect(query_value(context, "redirect"), config.domain));
     response.set_header(
         "Set-Cookie",
         auth::set_cookie(

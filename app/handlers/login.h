@@ -13,14 +13,6 @@ namespace webpods::handlers {
 inline constexpr long long kSessionLifetimeSeconds = 7LL * 24 * 60 * 60;  // sliding
 inline constexpr long long kOAuthStateLifetimeSeconds = 10LL * 60;
 
-// SPEC §3: target when it is a relative path ("/" followed by neither "/" nor "\", no control
-// characters) or an http(s) URL whose host is `domain` or one pod label under it (any port, no
-// user info); "/" for anything else, the empty string included.
-std::string safe_redirect(std::string_view target, std::string_view domain);
-
-// text with & < > " ' replaced by character references, safe in HTML text and quoted attributes.
-std::string html_escape(std::string_view text);
-
 // Every handler below throws http::Error with the SPEC codes named beside it; provider failures
 // are OAUTH_ERROR (see auth/oauth.h), database failures as in store/.
 
