@@ -1,8 +1,5 @@
-// Login with any OAuth 2.0 provider, browser sessions in PostgreSQL, and single sign-on to pods.
+// Login with any OAuth 2.0 provider, and single sign-on to pods with pod tokens.
 #include "handlers/login.h"
-
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include <algorithm>
 #include <array>
@@ -14,14 +11,14 @@
 #include "auth/oauth.h"
 #include "auth/principal.h"
 #include "auth/redirects.h"
+#include "auth/sessions.h"
 #include "auth/token.h"
-#include "chain/chain.h"
 #include "handlers/login_page.h"
+#include "handlers/sessions.h"
 #include "http/error.h"
 #include "http/json.h"
 #include "routing/ids.h"
 #include "store/oauth_states.h"
-#include "store/sessions.h"
 #include "store/users.h"
 
 namespace webpods::handlers {
@@ -31,7 +28,7 @@ namespace {
 using http::Error;
 using http::ErrorKind;
 
-constexpr std::size_t kRandomBytes = 32;  // state, PKCE verifier and session cookie: 256 bits
+constexpr std::size_t kRandomBytes = 32;  // state and PKCE verifier: 256 bits
 
 std::int64_t now_unix() { return static_cast<std::int64_t>(std::time(nullptr)); }
 
@@ -84,101 +81,12 @@ std::string display_name(const std::string& provider_id) {
     return name;
 }
 
-// ---- responses --------------------------------------------------------------------------------
-
-// Answers that carry tokens or session state are never cached, and no token leaves in a Referer.
-void keep_private(http::Response& response) {
-    response.set_header("Cache-Control", "no-store");
-    response.set_header("Referrer-Policy", "no-referrer");
-}
-
-http::Response private_redirect(std::string location) {
-    http::Response response = http::Response::redirect(std::move(location));
-    keep_private(response);
-    return response;
-}
-
-http::Response private_json(std::string body) {
-    http::Response response = http::Response::json(200, std::move(body));
-    keep_private(response);
-    return response;
-}
-
-// ---- sessions ---------------------------------------------------------------------------------
-
-// The session table stores HMAC-SHA256(sessionSecret, cookie value), never the cookie itself:
-// neither a copy of the table nor the ids that /auth/sessions lists can be replayed as a cookie.
-std::string session_key(const config::Config& config, std::string_view cookie_value) {
-    std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-    unsigned int size = 0;
-    if (HMAC(EVP_sha256(),
-             config.session_secret.data(),
-             static_cast<int>(config.session_secret.size()),
-             reinterpret_cast<const unsigned char*>(cookie_value.data()),
-             cookie_value.size(),
-             digest.data(),
-             &size) == nullptr) {
-        throw Error(ErrorKind::kInternal, "INTERNAL_ERROR", "Internal error", "HMAC failed");
-    }
-    return chain::hex_encode({reinterpret_cast<const char*>(digest.data()), size});
-}
-
-// The session cookie's stored key, when the request carries a well-formed one.
-std::optional<std::string> session_key_of(const RequestContext& context) {
-    const std::optional<std::string> value =
-        auth::read_cookie(context.request, auth::CookieId::kSession);
-    if (!value || value->size() != 2 * kRandomBytes ||
-        !std::all_of(value->begin(), value->end(), [](char c) {
-            return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-        })) {
-        return std::nullopt;
-    }
-    return session_key(context.worker.config, *value);
-}
-
-// The browser's live session, its expiry slid forward; the refreshed cookie goes on response.
-std::optional<store::SessionOwner> touch_session(RequestContext& context,
-                                                 http::Response& response) {
-    const std::optional<std::string> key = session_key_of(context);
-    if (!key) {
-        return std::nullopt;
-    }
-    auto owner = store::touch_session(context.sql, *key, kSessionLifetimeSeconds);
-    if (owner) {
-        response.set_header(
-            "Set-Cookie",
-            auth::set_cookie(auth::CookieId::kSession,
-                             *auth::read_cookie(context.request, auth::CookieId::kSession),
-                             kSessionLifetimeSeconds,
-                             context.request));
-    }
-    return owner;
-}
-
-std::string session_json(const store::Session& session) {
-    return R"({"id":)" + http::json_quote(session.id) + R"(,"createdAt":)" +
-           http::json_quote(session.created_at) + R"(,"expiresAt":)" +
-           http::json_quote(session.expires_at) + "}";
-}
-
 // ---- tokens -----------------------------------------------------------------------------------
 
 std::string issue_token(const config::Config& config,
                         const store::User& user,
                         const std::optional<std::string>& pod) {
     return auth::issue_token(user, pod, config.jwt_secret, config.jwt_expiry);
-}
-
-auth::Principal require_principal(RequestContext& context) {
-    auto principal = auth::authenticate(context.request,
-                                        auth::TokenCookie::kMainToken,
-                                        context.worker.config.jwt_secret,
-                                        context.sql,
-                                        context.worker.cache.known_users());
-    if (!principal) {
-        throw Error(ErrorKind::kUnauthenticated, "UNAUTHENTICATED", "Authentication required");
-    }
-    return std::move(*principal);
 }
 
 // The pod's callback URL that hands a fresh pod token to the browser.
@@ -270,13 +178,8 @@ http::Response finish_login(RequestContext& context, const std::string& provider
                                                 identity.email,
                                                 identity.name);
 
-    // A new login replaces the browser's previous session rather than leaving it behind.
-    if (const std::optional<std::string> previous = session_key_of(context)) {
-        store::delete_session(context.sql, *previous);
-    }
-    const std::string cookie_value = auth::random_hex(kRandomBytes);
-    store::create_session(
-        context.sql, session_key(config, cookie_value), user.id, kSessionLifetimeSeconds);
+    const std::string session_cookie =
+        auth::start_session(context.sql, config, context.request, user.id);
 
     http::Response response;
     if (!login->pod.empty()) {
@@ -293,10 +196,7 @@ http::Response finish_login(RequestContext& context, const std::string& provider
             auth::set_cookie(
                 auth::CookieId::kMainToken, token, config.jwt_expiry, context.request));
     }
-    response.set_header(
-        "Set-Cookie",
-        auth::set_cookie(
-            auth::CookieId::kSession, cookie_value, kSessionLifetimeSeconds, context.request));
+    response.set_header("Set-Cookie", session_cookie);
     return response;
 }
 
@@ -312,14 +212,11 @@ http::Response authorize_pod(RequestContext& context) {
     const std::string redirect =
         auth::safe_redirect(query_value(context, "redirect"), config.domain);
 
-    http::Response response;
-    if (const auto owner = touch_session(context, response)) {
-        http::Response redirect_response =
-            private_redirect(pod_callback_url(config, owner->user, pod, redirect));
-        for (auto& header : response.headers) {
-            redirect_response.headers.push_back(header);
-        }
-        return redirect_response;
+    if (const auto touched = auth::touch_session(context.sql, config, context.request)) {
+        http::Response response =
+            private_redirect(pod_callback_url(config, touched->owner.user, pod, redirect));
+        response.set_header("Set-Cookie", touched->set_cookie);
+        return response;
     }
     std::string provider_id = query_value(context, "provider");
     if (provider_id.empty()) {
@@ -345,84 +242,6 @@ http::Response login_success(RequestContext& context) {
     response.set_header("X-Content-Type-Options", "nosniff");
     response.set_header("Content-Security-Policy", std::string(kLoginPagePolicy));
     response.body = login_page(token, redirect);
-    return response;
-}
-
-http::Response whoami(RequestContext& context) {
-    const auth::Principal principal = require_principal(context);
-    const std::optional<store::User> user = store::find_user_by_id(context.sql, principal.user_id);
-    if (!user) {
-        throw Error(ErrorKind::kUnauthenticated, "INVALID_TOKEN", "Invalid token");
-    }
-    return private_json(R"({"user_id":)" + http::json_quote(user->id) + R"(,"auth_id":)" +
-                        http::json_quote(user->auth_id) + R"(,"email":)" +
-                        http::json_quote(user->email) + R"(,"name":)" +
-                        http::json_quote(user->name) + R"(,"provider":)" +
-                        http::json_quote(user->provider) + "}");
-}
-
-http::Response current_session(RequestContext& context) {
-    http::Response response;
-    const std::optional<store::SessionOwner> owner = touch_session(context, response);
-    if (!owner) {
-        throw Error(ErrorKind::kUnauthenticated, "NO_SESSION", "No session");
-    }
-    const store::User& user = owner->user;
-    http::Response answer =
-        private_json(R"({"user":{"id":)" + http::json_quote(user.id) + R"(,"auth_id":)" +
-                     http::json_quote(user.auth_id) + R"(,"email":)" +
-                     http::json_quote(user.email) + R"(,"name":)" + http::json_quote(user.name) +
-                     R"(,"provider":)" + http::json_quote(user.provider) + R"(},"sessionId":)" +
-                     http::json_quote(owner->session.id) + R"(,"createdAt":)" +
-                     http::json_quote(owner->session.created_at) + R"(,"expiresAt":)" +
-                     http::json_quote(owner->session.expires_at) + "}");
-    for (auto& header : response.headers) {
-        answer.headers.push_back(header);
-    }
-    return answer;
-}
-
-http::Response list_sessions(RequestContext& context) {
-    const auth::Principal principal = require_principal(context);
-    const std::vector<store::Session> sessions =
-        store::list_sessions(context.sql, principal.user_id);
-    std::string body = R"({"sessions":[)";
-    for (std::size_t i = 0; i < sessions.size(); ++i) {
-        if (i > 0) {
-            body += ',';
-        }
-        body += session_json(sessions[i]);
-    }
-    return private_json(body + R"(],"count":)" + std::to_string(sessions.size()) + "}");
-}
-
-http::Response revoke_session(RequestContext& context, const std::string& session_id) {
-    const auth::Principal principal = require_principal(context);
-    if (!store::delete_user_session(context.sql, principal.user_id, session_id)) {
-        throw Error(ErrorKind::kNotFound, "SESSION_NOT_FOUND", "Session not found");
-    }
-    return private_json(R"({"success":true})");
-}
-
-http::Response revoke_sessions(RequestContext& context) {
-    const auth::Principal principal = require_principal(context);
-    const long long count = store::delete_user_sessions(context.sql, principal.user_id);
-    return private_json(R"({"success":true,"count":)" + std::to_string(count) + "}");
-}
-
-http::Response logout(RequestContext& context) {
-    if (const std::optional<std::string> key = session_key_of(context)) {
-        store::delete_session(context.sql, *key);
-    }
-    http::Response response =
-        context.request.method == http::Method::kPost
-            ? private_json(R"({"success":true})")
-            : private_redirect(auth::safe_redirect(query_value(context, "redirect"),
-                                                   context.worker.config.domain));
-    response.set_header("Set-Cookie",
-                        auth::expired_cookie(auth::CookieId::kSession, context.request));
-    response.set_header("Set-Cookie",
-                        auth::expired_cookie(auth::CookieId::kMainToken, context.request));
     return response;
 }
 

@@ -1,16 +1,17 @@
-// Login and sessions (SPEC §3, §4): the /auth/* routes of the main domain, and a pod's /login and
-// /auth/callback that give single sign-on across pods.
+// Login with OAuth 2.0 (SPEC §3): the /auth/* routes of the main domain that run the provider
+// flow, and a pod's /login and /auth/callback that give single sign-on across pods.
 #pragma once
 
 #include <string>
-#include <string_view>
 
 #include "handlers/context.h"
+// TODO(#11): the router includes handlers/sessions.h itself; until then it finds the session
+// routes through this header.
+#include "handlers/sessions.h"
 #include "http/response.h"
 
 namespace webpods::handlers {
 
-inline constexpr long long kSessionLifetimeSeconds = 7LL * 24 * 60 * 60;  // sliding
 inline constexpr long long kOAuthStateLifetimeSeconds = 10LL * 60;
 
 // Every handler below throws http::Error with the SPEC codes named beside it; provider failures
@@ -23,9 +24,9 @@ http::Response list_providers(RequestContext& context);
 // INVALID_PROVIDER.
 http::Response start_login(RequestContext& context, const std::string& provider_id);
 
-// GET /auth/{provider}/callback?code&state: finishes the login, starts a session (the session
-// cookie of auth/cookies.h) and 302s to the pod's /auth/callback or to /auth/success.
-// INVALID_PROVIDER, INVALID_CALLBACK, INVALID_STATE.
+// GET /auth/{provider}/callback?code&state: finishes the login, starts a session (see
+// auth/sessions.h) and 302s to the pod's /auth/callback or to /auth/success. INVALID_PROVIDER,
+// INVALID_CALLBACK, INVALID_STATE.
 http::Response finish_login(RequestContext& context, const std::string& provider_id);
 
 // GET /auth/authorize?pod=alice[&redirect=/x][&provider=id]: with a session straight back to the
@@ -36,22 +37,6 @@ http::Response authorize_pod(RequestContext& context);
 // GET /auth/success?token=..[&redirect=/x]: an HTML page showing the token, escaped.
 // MISSING_TOKEN.
 http::Response login_success(RequestContext& context);
-
-// GET /auth/whoami: the caller's user. UNAUTHENTICATED, INVALID_TOKEN, TOKEN_EXPIRED.
-http::Response whoami(RequestContext& context);
-
-// GET /auth/session: the browser's session and its user, expiry extended. NO_SESSION.
-http::Response current_session(RequestContext& context);
-
-// GET /auth/sessions, DELETE /auth/sessions/{id}, DELETE /auth/sessions: the caller's live
-// sessions, by token. UNAUTHENTICATED and the token errors; SESSION_NOT_FOUND.
-http::Response list_sessions(RequestContext& context);
-http::Response revoke_session(RequestContext& context, const std::string& session_id);
-http::Response revoke_sessions(RequestContext& context);
-
-// POST /auth/logout ({"success":true}) and GET /auth/logout[?redirect=/x] (302): ends the
-// browser's session, if any, and clears its cookies.
-http::Response logout(RequestContext& context);
 
 // On a pod: GET /login[?redirect=/x]: 302 to the main domain's /auth/authorize for this pod.
 http::Response pod_login(RequestContext& context, const std::string& pod);
