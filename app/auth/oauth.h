@@ -1,8 +1,8 @@
-// OAuth 2.0 / OpenID Connect client: PKCE, the authorization URL, and the server-side calls to a
-// provider (discovery, code exchange, userinfo, email list) over Poco::Net.
+// OAuth 2.0 / OpenID Connect client protocol: PKCE, the authorization URL, and what we ask a
+// provider (code exchange, userinfo, email list). Transport in auth/http_client.h, discovery in
+// auth/oidc_discovery.h.
 #pragma once
 
-#include <chrono>
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -10,11 +10,6 @@
 #include "config/config.h"
 
 namespace webpods::auth {
-
-// Every call to a provider gives up after this long without progress (connect, send, each
-// receive), and after twice this long in all, so a provider that is down or hangs costs a worker
-// thread seconds, never forever.
-inline constexpr std::chrono::seconds kProviderTimeout{5};
 
 // The endpoints of a provider: the configured URLs, completed by OpenID Connect discovery when
 // the provider has an issuer. email is empty when the provider has no emailUrl.
@@ -55,10 +50,10 @@ std::string authorization_url(const config::OAuthProvider& provider,
                               const std::string& state,
                               const std::string& code_challenge);
 
-// The provider's endpoints. For an issuer, fetches {issuer}/.well-known/openid-configuration
-// (whose "issuer" must match) once per process and hour; configured URLs take precedence over
-// discovered ones. Thread-safe. Throws errors::Error(kUnavailable, "OAUTH_ERROR") when discovery
-// fails.
+// The provider's endpoints: the configured URLs, and for an issuer lacking some of them those of
+// its discovery document (auth/oidc_discovery.h); configured URLs take precedence. Thread-safe.
+// Throws errors::Error(kUnavailable, "OAUTH_ERROR") when discovery fails or an endpoint is not an
+// http(s) URL.
 OAuthEndpoints resolve_endpoints(const config::OAuthProvider& provider);
 
 // Exchanges an authorization code for an access token (client_secret_post, with the PKCE

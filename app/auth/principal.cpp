@@ -3,6 +3,7 @@
 
 #include <ctime>
 
+#include "auth/cookies.h"
 #include "errors/errors.h"
 #include "store/users.h"
 
@@ -33,7 +34,8 @@ std::optional<std::string> find_token(const http::Request& request, TokenCookie 
         }
         return std::string(authorization);
     }
-    return request.cookie(cookie == TokenCookie::kPodToken ? "pod_token" : "token");
+    return read_cookie(
+        request, cookie == TokenCookie::kPodToken ? CookieId::kPodToken : CookieId::kMainToken);
 }
 
 std::optional<Principal> authenticate(const http::Request& request,

@@ -37,7 +37,8 @@ private:
     std::set<std::pair<std::string, std::string>> pairs_;
 };
 
-// Where the token may come from: pods read cookie pod_token, the main domain cookie token.
+// Which cookie may carry the token (see auth/cookies.h): a pod reads its pod token cookie, the
+// main domain its token cookie.
 enum class TokenCookie { kPodToken, kMainToken };
 
 // The raw token of a request: "Authorization: Bearer <jwt>", a bare Authorization value, or the

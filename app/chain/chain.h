@@ -8,8 +8,6 @@
 #include <string_view>
 #include <vector>
 
-#include "encoding/encoding.h"
-
 namespace webpods::chain {
 
 // Everything the hash of one record covers (SPEC §6). Views must outlive the call.
@@ -22,10 +20,6 @@ struct RecordFields {
     std::string_view author;   // auth_id of the writer
     std::string_view content;  // the stored bytes
 };
-
-// encoding::hex_encode, for the callers that still name it here.
-// TODO(#11): login.cpp and store/records.cpp switch to encoding::hex_encode, then this goes.
-inline std::string hex_encode(std::string_view bytes) { return encoding::hex_encode(bytes); }
 
 // Lowercase hex SHA-256 of any bytes.
 std::string sha256_hex(std::string_view bytes);

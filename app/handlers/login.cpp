@@ -1,8 +1,5 @@
-// Login with any OAuth 2.0 provider, browser sessions in PostgreSQL, and single sign-on to pods.
+// Login with any OAuth 2.0 provider, and single sign-on to pods with pod tokens.
 #include "handlers/login.h"
-
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include <algorithm>
 #include <array>
@@ -10,25 +7,25 @@
 #include <ctime>
 #include <optional>
 
+#include "auth/cookies.h"
 #include "auth/oauth.h"
 #include "auth/principal.h"
+#include "auth/redirects.h"
+#include "auth/sessions.h"
 #include "auth/token.h"
-#include "chain/chain.h"
 #include "errors/errors.h"
-#include "handlers/pod_access.h"
-#include "http/json.h"
+#include "handlers/login_page.h"
+#include "handlers/sessions.h"
 #include "ids/ids.h"
+#include "json/writer.h"
 #include "store/oauth_states.h"
-#include "store/sessions.h"
 #include "store/users.h"
 
 namespace webpods::handlers {
 
 namespace {
 
-constexpr std::size_t kRandomBytes = 32;  // state, PKCE verifier and session cookie: 256 bits
-constexpr std::string_view kTokenCookie = "token";
-constexpr std::string_view kPodTokenCookie = "pod_token";
+constexpr std::size_t kRandomBytes = 32;  // state and PKCE verifier: 256 bits
 
 std::int64_t now_unix() { return static_cast<std::int64_t>(std::time(nullptr)); }
 
@@ -37,33 +34,7 @@ std::string query_value(const RequestContext& context, std::string_view name) {
     return found == context.query.end() ? std::string{} : found->second;
 }
 
-// ---- where things live ------------------------------------------------------------------------
-
-// publicUrl's scheme and port give every URL we send a browser to (SPEC §7).
-struct PublicOrigin {
-    std::string scheme;  // http or https
-    std::string port;    // empty when publicUrl has none
-};
-
-PublicOrigin public_origin(const std::string& public_url) {
-    PublicOrigin origin;
-    const std::size_t separator = public_url.find("://");
-    origin.scheme = public_url.substr(0, separator);
-    const std::string rest = public_url.substr(separator + 3);
-    const std::string authority = rest.substr(0, rest.find_first_of("/?#"));
-    const std::size_t colon = authority.rfind(':');
-    const std::size_t bracket = authority.rfind(']');
-    if (colon != std::string::npos && (bracket == std::string::npos || colon > bracket)) {
-        origin.port = authority.substr(colon + 1);
-    }
-    return origin;
-}
-
-std::string pod_origin(const config::Config& config, const std::string& pod) {
-    const PublicOrigin origin = public_origin(config.public_url);
-    return origin.scheme + "://" + pod + "." + config.domain +
-           (origin.port.empty() ? "" : ":" + origin.port);
-}
+// ---- providers --------------------------------------------------------------------------------
 
 std::string callback_uri(const config::Config& config, const config::OAuthProvider& provider) {
     if (!provider.callback_url.empty()) {
@@ -107,99 +78,6 @@ std::string display_name(const std::string& provider_id) {
     return name;
 }
 
-// ---- cookies and responses ----------------------------------------------------------------
-
-// SPEC §4: HttpOnly, SameSite=Lax, Secure when the request came over https, host-only.
-std::string cookie(std::string_view name,
-                   std::string_view value,
-                   long long max_age_seconds,
-                   const http::Request& request) {
-    std::string text = std::string(name) + "=" + std::string(value) +
-                       "; Path=/; Max-Age=" + std::to_string(std::max(0LL, max_age_seconds)) +
-                       "; HttpOnly; SameSite=Lax";
-    if (request.https) {
-        text += "; Secure";
-    }
-    return text;
-}
-
-std::string expired_cookie(std::string_view name, const http::Request& request) {
-    return cookie(name, "", 0, request);
-}
-
-// Answers that carry tokens or session state are never cached, and no token leaves in a Referer.
-void keep_private(http::Response& response) {
-    response.set_header("Cache-Control", "no-store");
-    response.set_header("Referrer-Policy", "no-referrer");
-}
-
-http::Response private_redirect(std::string location) {
-    http::Response response = http::Response::redirect(std::move(location));
-    keep_private(response);
-    return response;
-}
-
-http::Response private_json(std::string body) {
-    http::Response response = http::Response::json(200, std::move(body));
-    keep_private(response);
-    return response;
-}
-
-// ---- sessions ---------------------------------------------------------------------------------
-
-// The session table stores HMAC-SHA256(sessionSecret, cookie value), never the cookie itself:
-// neither a copy of the table nor the ids that /auth/sessions lists can be replayed as a cookie.
-std::string session_key(const config::Config& config, std::string_view cookie_value) {
-    std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-    unsigned int size = 0;
-    if (HMAC(EVP_sha256(),
-             config.session_secret.data(),
-             static_cast<int>(config.session_secret.size()),
-             reinterpret_cast<const unsigned char*>(cookie_value.data()),
-             cookie_value.size(),
-             digest.data(),
-             &size) == nullptr) {
-        throw errors::Error(errors::Code::kInternalError, {}, "HMAC failed");
-    }
-    return chain::hex_encode({reinterpret_cast<const char*>(digest.data()), size});
-}
-
-// The session cookie's stored key, when the request carries a well-formed one.
-std::optional<std::string> session_key_of(const RequestContext& context) {
-    const std::optional<std::string> value = context.request.cookie(kSessionCookie);
-    if (!value || value->size() != 2 * kRandomBytes ||
-        !std::all_of(value->begin(), value->end(), [](char c) {
-            return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-        })) {
-        return std::nullopt;
-    }
-    return session_key(context.worker.config, *value);
-}
-
-// The browser's live session, its expiry slid forward; the refreshed cookie goes on response.
-std::optional<store::SessionOwner> touch_session(RequestContext& context,
-                                                 http::Response& response) {
-    const std::optional<std::string> key = session_key_of(context);
-    if (!key) {
-        return std::nullopt;
-    }
-    auto owner = store::touch_session(context.tx(), *key, kSessionLifetimeSeconds);
-    if (owner) {
-        response.set_header("Set-Cookie",
-                            cookie(kSessionCookie,
-                                   *context.request.cookie(kSessionCookie),
-                                   kSessionLifetimeSeconds,
-                                   context.request));
-    }
-    return owner;
-}
-
-std::string session_json(const store::Session& session) {
-    return R"({"id":)" + http::json_quote(session.id) + R"(,"createdAt":)" +
-           http::json_quote(session.created_at) + R"(,"expiresAt":)" +
-           http::json_quote(session.expires_at) + "}";
-}
-
 // ---- tokens -----------------------------------------------------------------------------------
 
 std::string issue_token(const config::Config& config,
@@ -213,7 +91,7 @@ std::string pod_callback_url(const config::Config& config,
                              const store::User& user,
                              const std::string& pod,
                              const std::string& redirect) {
-    return pod_origin(config, pod) +
+    return auth::pod_origin(config, pod) +
            "/auth/callback?token=" + auth::url_encode(issue_token(config, user, pod)) +
            "&redirect=" + auth::url_encode(redirect.empty() ? "/" : redirect);
 }
@@ -239,88 +117,6 @@ http::Response begin_login(RequestContext& context,
 
 }  // namespace
 
-std::string safe_redirect(std::string_view target, std::string_view domain) {
-    const bool has_control = std::any_of(target.begin(), target.end(), [](char c) {
-        return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
-    });
-    if (target.empty() || has_control) {
-        return "/";
-    }
-    if (target.front() == '/') {
-        if (target.size() > 1 && (target[1] == '/' || target[1] == '\\')) {
-            return "/";
-        }
-        return std::string(target);
-    }
-    // Browsers read '\' as '/' in http(s) URLs, so it could move the authority: refused.
-    if (target.find('\\') != std::string_view::npos) {
-        return "/";
-    }
-    std::string_view rest;
-    if (target.rfind("https://", 0) == 0) {
-        rest = target.substr(8);
-    } else if (target.rfind("http://", 0) == 0) {
-        rest = target.substr(7);
-    } else {
-        return "/";
-    }
-    const std::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
-    if (authority.find('@') != std::string_view::npos) {
-        return "/";
-    }
-    std::string_view host = authority;
-    const std::size_t colon = authority.find(':');
-    if (colon != std::string_view::npos) {
-        host = authority.substr(0, colon);
-        const std::string_view port = authority.substr(colon + 1);
-        if (port.empty() || port.size() > 5 ||
-            !std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-            return "/";
-        }
-    }
-    std::string lower(host);
-    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) {
-        return static_cast<char>(std::tolower(c));
-    });
-    if (lower == domain) {
-        return std::string(target);
-    }
-    const std::string suffix = "." + std::string(domain);
-    if (lower.size() > suffix.size() &&
-        lower.compare(lower.size() - suffix.size(), suffix.size(), suffix) == 0 &&
-        ids::is_valid_pod_id(std::string_view(lower).substr(0, lower.size() - suffix.size()))) {
-        return std::string(target);
-    }
-    return "/";
-}
-
-std::string html_escape(std::string_view text) {
-    std::string escaped;
-    escaped.reserve(text.size());
-    for (const char c : text) {
-        switch (c) {
-            case '&':
-                escaped += "&amp;";
-                break;
-            case '<':
-                escaped += "&lt;";
-                break;
-            case '>':
-                escaped += "&gt;";
-                break;
-            case '"':
-                escaped += "&quot;";
-                break;
-            case '\'':
-                escaped += "&#39;";
-                break;
-            default:
-                escaped += c;
-        }
-    }
-    return escaped;
-}
-
 http::Response list_providers(RequestContext& context) {
     std::string body = R"({"providers":[)";
     bool first = true;
@@ -329,9 +125,9 @@ http::Response list_providers(RequestContext& context) {
             body += ',';
         }
         first = false;
-        body += R"({"id":)" + http::json_quote(provider.id) + R"(,"name":)" +
-                http::json_quote(display_name(provider.id)) + R"(,"login_url":)" +
-                http::json_quote("/auth/" + provider.id) + "}";
+        body += R"({"id":)" + json::quote(provider.id) + R"(,"name":)" +
+                json::quote(display_name(provider.id)) + R"(,"login_url":)" +
+                json::quote("/auth/" + provider.id) + "}";
     }
     return http::Response::json(200, body + "]}");
 }
@@ -339,11 +135,12 @@ http::Response list_providers(RequestContext& context) {
 http::Response start_login(RequestContext& context, const std::string& provider_id) {
     const config::OAuthProvider& provider = require_provider(context.worker.config, provider_id);
     const std::string redirect = query_value(context, "redirect");
-    return begin_login(
-        context,
-        provider,
-        {},
-        redirect.empty() ? std::string{} : safe_redirect(redirect, context.worker.config.domain));
+    return begin_login(context,
+                       provider,
+                       {},
+                       redirect.empty()
+                           ? std::string{}
+                           : auth::safe_redirect(redirect, context.worker.config.domain));
 }
 
 http::Response finish_login(RequestContext& context, const std::string& provider_id) {
@@ -378,13 +175,8 @@ http::Response finish_login(RequestContext& context, const std::string& provider
                                                 identity.email,
                                                 identity.name);
 
-    // A new login replaces the browser's previous session rather than leaving it behind.
-    if (const std::optional<std::string> previous = session_key_of(context)) {
-        store::delete_session(context.tx(), *previous);
-    }
-    const std::string cookie_value = auth::random_hex(kRandomBytes);
-    store::create_session(
-        context.tx(), session_key(config, cookie_value), user.id, kSessionLifetimeSeconds);
+    const std::string session_cookie =
+        auth::start_session(context.tx(), config, context.request, user.id);
 
     http::Response response;
     if (!login->pod.empty()) {
@@ -396,12 +188,12 @@ http::Response finish_login(RequestContext& context, const std::string& provider
             location += "&redirect=" + auth::url_encode(login->redirect);
         }
         response = private_redirect(std::move(location));
-        response.set_header("Set-Cookie",
-                            cookie(kTokenCookie, token, config.jwt_expiry, context.request));
+        response.set_header(
+            "Set-Cookie",
+            auth::set_cookie(
+                auth::CookieId::kMainToken, token, config.jwt_expiry, context.request));
     }
-    response.set_header(
-        "Set-Cookie",
-        cookie(kSessionCookie, cookie_value, kSessionLifetimeSeconds, context.request));
+    response.set_header("Set-Cookie", session_cookie);
     return response;
 }
 
@@ -414,16 +206,14 @@ http::Response authorize_pod(RequestContext& context) {
     if (!ids::is_valid_pod_id(pod)) {
         throw errors::Error(errors::Code::kInvalidPodId);
     }
-    const std::string redirect = safe_redirect(query_value(context, "redirect"), config.domain);
+    const std::string redirect =
+        auth::safe_redirect(query_value(context, "redirect"), config.domain);
 
-    http::Response response;
-    if (const auto owner = touch_session(context, response)) {
-        http::Response redirect_response =
-            private_redirect(pod_callback_url(config, owner->user, pod, redirect));
-        for (auto& header : response.headers) {
-            redirect_response.headers.push_back(header);
-        }
-        return redirect_response;
+    if (const auto touched = auth::touch_session(context.tx(), config, context.request)) {
+        http::Response response =
+            private_redirect(pod_callback_url(config, touched->owner.user, pod, redirect));
+        response.set_header("Set-Cookie", touched->set_cookie);
+        return response;
     }
     std::string provider_id = query_value(context, "provider");
     if (provider_id.empty()) {
@@ -441,107 +231,21 @@ http::Response login_success(RequestContext& context) {
         throw errors::Error(errors::Code::kMissingToken);
     }
     const std::string redirect =
-        safe_redirect(query_value(context, "redirect"), context.worker.config.domain);
+        auth::safe_redirect(query_value(context, "redirect"), context.worker.config.domain);
     http::Response response;
     response.status = 200;
     response.set_header("Content-Type", "text/html; charset=utf-8");
     keep_private(response);
     response.set_header("X-Content-Type-Options", "nosniff");
-    response.set_header("Content-Security-Policy",
-                        "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'");
-    response.body =
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-        "<title>Logged in - webpods</title>\n"
-        "<style>body{font-family:system-ui,sans-serif;max-width:42rem;margin:3rem auto;"
-        "padding:0 1rem;line-height:1.5}pre{white-space:pre-wrap;word-break:break-all;"
-        "background:#f3f3f3;padding:1rem;border-radius:4px}</style>\n</head>\n<body>\n"
-        "<h1>You are logged in</h1>\n"
-        "<p>Your token, for <code>Authorization: Bearer &lt;token&gt;</code>. Keep it secret: it "
-        "works until it expires.</p>\n<pre id=\"token\">" +
-        html_escape(token) + "</pre>\n<p><a id=\"continue\" href=\"" + html_escape(redirect) +
-        "\">Continue</a></p>\n</body>\n</html>\n";
-    return response;
-}
-
-http::Response whoami(RequestContext& context) {
-    const auth::Principal& principal = require_caller(context);
-    const std::optional<store::User> user = store::find_user_by_id(context.tx(), principal.user_id);
-    if (!user) {
-        throw errors::Error(errors::Code::kInvalidToken);
-    }
-    return private_json(R"({"user_id":)" + http::json_quote(user->id) + R"(,"auth_id":)" +
-                        http::json_quote(user->auth_id) + R"(,"email":)" +
-                        http::json_quote(user->email) + R"(,"name":)" +
-                        http::json_quote(user->name) + R"(,"provider":)" +
-                        http::json_quote(user->provider) + "}");
-}
-
-http::Response current_session(RequestContext& context) {
-    http::Response response;
-    const std::optional<store::SessionOwner> owner = touch_session(context, response);
-    if (!owner) {
-        throw errors::Error(errors::Code::kNoSession);
-    }
-    const store::User& user = owner->user;
-    http::Response answer =
-        private_json(R"({"user":{"id":)" + http::json_quote(user.id) + R"(,"auth_id":)" +
-                     http::json_quote(user.auth_id) + R"(,"email":)" +
-                     http::json_quote(user.email) + R"(,"name":)" + http::json_quote(user.name) +
-                     R"(,"provider":)" + http::json_quote(user.provider) + R"(},"sessionId":)" +
-                     http::json_quote(owner->session.id) + R"(,"createdAt":)" +
-                     http::json_quote(owner->session.created_at) + R"(,"expiresAt":)" +
-                     http::json_quote(owner->session.expires_at) + "}");
-    for (auto& header : response.headers) {
-        answer.headers.push_back(header);
-    }
-    return answer;
-}
-
-http::Response list_sessions(RequestContext& context) {
-    const auth::Principal& principal = require_caller(context);
-    const std::vector<store::Session> sessions =
-        store::list_sessions(context.tx(), principal.user_id);
-    std::string body = R"({"sessions":[)";
-    for (std::size_t i = 0; i < sessions.size(); ++i) {
-        if (i > 0) {
-            body += ',';
-        }
-        body += session_json(sessions[i]);
-    }
-    return private_json(body + R"(],"count":)" + std::to_string(sessions.size()) + "}");
-}
-
-http::Response revoke_session(RequestContext& context, const std::string& session_id) {
-    const auth::Principal& principal = require_caller(context);
-    if (!store::delete_user_session(context.tx(), principal.user_id, session_id)) {
-        throw errors::Error(errors::Code::kSessionNotFound);
-    }
-    return private_json(R"({"success":true})");
-}
-
-http::Response revoke_sessions(RequestContext& context) {
-    const auth::Principal& principal = require_caller(context);
-    const long long count = store::delete_user_sessions(context.tx(), principal.user_id);
-    return private_json(R"({"success":true,"count":)" + std::to_string(count) + "}");
-}
-
-http::Response logout(RequestContext& context) {
-    if (const std::optional<std::string> key = session_key_of(context)) {
-        store::delete_session(context.tx(), *key);
-    }
-    http::Response response = context.request.method == http::Method::kPost
-                                  ? private_json(R"({"success":true})")
-                                  : private_redirect(safe_redirect(query_value(context, "redirect"),
-                                                                   context.worker.config.domain));
-    response.set_header("Set-Cookie", expired_cookie(kSessionCookie, context.request));
-    response.set_header("Set-Cookie", expired_cookie(kTokenCookie, context.request));
+    response.set_header("Content-Security-Policy", std::string(kLoginPagePolicy));
+    response.body = login_page(token, redirect);
     return response;
 }
 
 http::Response pod_login(RequestContext& context, const std::string& pod) {
     const config::Config& config = context.worker.config;
-    const std::string redirect = safe_redirect(query_value(context, "redirect"), config.domain);
+    const std::string redirect =
+        auth::safe_redirect(query_value(context, "redirect"), config.domain);
     return private_redirect(config.public_url + "/auth/authorize?pod=" + auth::url_encode(pod) +
                             "&redirect=" + auth::url_encode(redirect));
 }
@@ -566,9 +270,11 @@ http::Response pod_callback(RequestContext& context, const std::string& pod) {
         throw errors::Error(errors::Code::kPodMismatch);
     }
     http::Response response =
-        private_redirect(safe_redirect(query_value(context, "redirect"), config.domain));
-    response.set_header("Set-Cookie",
-                        cookie(kPodTokenCookie, token, claims.expires_at - now, context.request));
+        private_redirect(auth::safe_redirect(query_value(context, "redirect"), config.domain));
+    response.set_header(
+        "Set-Cookie",
+        auth::set_cookie(
+            auth::CookieId::kPodToken, token, claims.expires_at - now, context.request));
     return response;
 }
 

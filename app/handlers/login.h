@@ -1,26 +1,15 @@
-// Login and sessions (SPEC §3, §4): the /auth/* routes of the main domain, and a pod's /login and
-// /auth/callback that give single sign-on across pods.
+// Login with OAuth 2.0 (SPEC §3): the /auth/* routes of the main domain that run the provider
+// flow, and a pod's /login and /auth/callback that give single sign-on across pods.
 #pragma once
 
 #include <string>
-#include <string_view>
 
 #include "handlers/context.h"
 #include "http/response.h"
 
 namespace webpods::handlers {
 
-inline constexpr std::string_view kSessionCookie = "webpods.sid";
-inline constexpr long long kSessionLifetimeSeconds = 7LL * 24 * 60 * 60;  // sliding
 inline constexpr long long kOAuthStateLifetimeSeconds = 10LL * 60;
-
-// SPEC §3: target when it is a relative path ("/" followed by neither "/" nor "\", no control
-// characters) or an http(s) URL whose host is `domain` or one pod label under it (any port, no
-// user info); "/" for anything else, the empty string included.
-std::string safe_redirect(std::string_view target, std::string_view domain);
-
-// text with & < > " ' replaced by character references, safe in HTML text and quoted attributes.
-std::string html_escape(std::string_view text);
 
 // Every handler below throws errors::Error with the SPEC codes named beside it; provider failures
 // are OAUTH_ERROR (see auth/oauth.h), database failures as in store/.
@@ -32,8 +21,8 @@ http::Response list_providers(RequestContext& context);
 // INVALID_PROVIDER.
 http::Response start_login(RequestContext& context, const std::string& provider_id);
 
-// GET /auth/{provider}/callback?code&state: finishes the login, starts a session (cookie
-// webpods.sid) and 302s to the pod's /auth/callback or to /auth/success. INVALID_PROVIDER,
+// GET /auth/{provider}/callback?code&state: finishes the login, starts a session (see
+// auth/sessions.h) and 302s to the pod's /auth/callback or to /auth/success. INVALID_PROVIDER,
 // INVALID_CALLBACK, INVALID_STATE.
 http::Response finish_login(RequestContext& context, const std::string& provider_id);
 
@@ -46,27 +35,12 @@ http::Response authorize_pod(RequestContext& context);
 // MISSING_TOKEN.
 http::Response login_success(RequestContext& context);
 
-// GET /auth/whoami: the caller's user. UNAUTHENTICATED, INVALID_TOKEN, TOKEN_EXPIRED.
-http::Response whoami(RequestContext& context);
-
-// GET /auth/session: the browser's session and its user, expiry extended. NO_SESSION.
-http::Response current_session(RequestContext& context);
-
-// GET /auth/sessions, DELETE /auth/sessions/{id}, DELETE /auth/sessions: the caller's live
-// sessions, by token. UNAUTHENTICATED and the token errors; SESSION_NOT_FOUND.
-http::Response list_sessions(RequestContext& context);
-http::Response revoke_session(RequestContext& context, const std::string& session_id);
-http::Response revoke_sessions(RequestContext& context);
-
-// POST /auth/logout ({"success":true}) and GET /auth/logout[?redirect=/x] (302): ends the
-// browser's session, if any, and clears its cookies.
-http::Response logout(RequestContext& context);
-
 // On a pod: GET /login[?redirect=/x]: 302 to the main domain's /auth/authorize for this pod.
 http::Response pod_login(RequestContext& context, const std::string& pod);
 
-// On a pod: GET /auth/callback?token&redirect: checks the token is for this pod, sets cookie
-// pod_token and 302s to the redirect. MISSING_TOKEN, INVALID_TOKEN, TOKEN_EXPIRED, POD_MISMATCH.
+// On a pod: GET /auth/callback?token&redirect: checks the token is for this pod, sets the pod
+// token cookie and 302s to the redirect. MISSING_TOKEN, INVALID_TOKEN, TOKEN_EXPIRED,
+// POD_MISMATCH.
 http::Response pod_callback(RequestContext& context, const std::string& pod);
 
 }  // namespace webpods::handlers

@@ -1,6 +1,7 @@
 // Permission checks with cached allow lists, and pod creation.
 #include "handlers/pod_access.h"
 
+#include "handlers/rate_limit.h"
 #include "json/writer.h"
 #include "store/pods.h"
 #include "store/records.h"
@@ -63,8 +64,11 @@ store::PodContext create_pod(RequestContext& context, const std::string& stream_
     const auth::Principal& owner = require_caller(context);
     const std::string owner_json =
         json::Writer().begin_object().key("owner").string(owner.user_id).end_object().text();
+    // Only the request that creates the pod counts a creation; over the limit, the pod and its
+    // count roll back together.
     store::Atomic atomic(context.tx());
     if (store::create_pod(atomic, context.route.pod, {owner.user_id, owner.auth_id}, owner_json)) {
+        charge(context, RateAction::kPodCreate);
         atomic.commit();
     }
     return require_pod(context, stream_id);

@@ -35,7 +35,8 @@ bool may(RequestContext& context,
          const store::PodContext& pod);
 
 // Creates the pod with its .meta/owner stream and owner record in one transaction, owned by
-// the caller. Returns the pod's context for stream_id (created by whoever won a race).
+// the caller, and counts it as pod_create (Error(RATE_LIMIT_EXCEEDED) rolls it back). Returns
+// the pod's context for stream_id (created by whoever won a race).
 store::PodContext create_pod(RequestContext& context, const std::string& stream_id);
 
 // The context of the route's pod for stream_id, or Error(POD_NOT_FOUND).

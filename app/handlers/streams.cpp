@@ -233,9 +233,6 @@ http::Response write_record(RequestContext& context) {
     }
     const std::string access = access_of(context.query);
 
-    if (!context.pod) {
-        charge(context, RateAction::kPodCreate);
-    }
     store::PodContext pod_context =
         context.pod ? std::move(*context.pod) : create_pod(context, stream_id);
     const permissions::Subject subject = subject_of(writer);
@@ -243,8 +240,14 @@ http::Response write_record(RequestContext& context) {
         if (!permissions::is_owner(subject, pod_context.owner_id)) {
             throw Error(Code::kForbidden);
         }
-        charge(context, RateAction::kStreamCreate);
-        store::insert_stream(context.tx(), pod_context.pod_id, stream_id, access, writer.user_id);
+        // Only the request that creates the stream counts a creation; over the limit, the
+        // creation and its count roll back together.
+        store::Atomic atomic(context.tx());
+        if (store::insert_stream(
+                context.tx(), pod_context.pod_id, stream_id, access, writer.user_id)) {
+            charge(context, RateAction::kStreamCreate);
+        }
+        atomic.commit();
         pod_context = require_pod(context, stream_id);  // whoever created it, it exists now
         if (!pod_context.stream) {
             throw Error(Code::kStreamNotFound);

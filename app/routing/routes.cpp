@@ -5,6 +5,7 @@
 #include "handlers/health.h"
 #include "handlers/login.h"
 #include "handlers/pods.h"
+#include "handlers/sessions.h"
 #include "handlers/streams.h"
 
 namespace webpods::routing {

@@ -11,7 +11,7 @@
 namespace webpods::store {
 
 struct Session {
-    std::string id;          // the stored key (not the cookie value: see handlers/login.cpp)
+    std::string id;          // the stored key (not the cookie value: see auth/sessions.cpp)
     std::string created_at;  // ISO-8601 UTC, milliseconds
     std::string expires_at;
 };

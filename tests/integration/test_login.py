@@ -19,6 +19,12 @@ import uuid
 import harness
 from harness import DOMAIN, new_pod, pod_host
 
+# Over https, as in every test here but the plain-http one, our cookies carry the __Host- prefix
+# (SPEC §4).
+SESSION_COOKIE = "__Host-webpods.sid"
+TOKEN_COOKIE = "__Host-token"
+POD_TOKEN_COOKIE = "__Host-pod_token"
+
 OAUTH_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "stack",
                          "oauth")
 
@@ -448,7 +454,7 @@ class SingleSignOnTest(LoginTestCase):
         self.assertTrue(callback.url.startswith(pod_url(first, "/auth/callback?token=")), urls)
         self.assertEqual(callback.location, pod_url(first, "/notes"))
         self.assertEqual(claims(query_of(callback.url)["token"])["pod"], first)
-        self.assertIn("pod_token", browser.cookies(pod_host(first)))
+        self.assertIn(POD_TOKEN_COOKIE, browser.cookies(pod_host(first)))
 
         written = browser.request("POST", pod_url(first, "/notes"), body="one",
                                   headers={"Content-Type": "text/plain"})
@@ -466,10 +472,11 @@ class SingleSignOnTest(LoginTestCase):
         self.assertEqual(written.json()["author"], auth_id)
 
         # Each pod's cookie is its own: the first pod's token does not write to the second.
+        first_token = browser.cookies(pod_host(first))[POD_TOKEN_COOKIE]
         stolen = fetch("POST", pod_url(second, "/notes"), body="x",
-                       cookies={"pod_token": browser.cookies(pod_host(first))["pod_token"]})
+                       cookies={POD_TOKEN_COOKIE: first_token})
         self.assertError(stolen, 401, "POD_MISMATCH")
-        self.assertNotIn("webpods.sid", browser.cookies(pod_host(first)))
+        self.assertNotIn(SESSION_COOKIE, browser.cookies(pod_host(first)))
 
     def test_authorize_without_pod_is_missing_pod(self):
         self.assertError(fetch("GET", main_url("/auth/authorize")), 400, "MISSING_POD")
@@ -509,7 +516,7 @@ class SingleSignOnTest(LoginTestCase):
                                     + "&redirect=/here"))
         self.assertEqual(good.status, 302, good)
         self.assertEqual(good.location, pod_url(pod, "/here"))
-        self.assertEqual(good.cookie("pod_token")["value"], harness.token(user, pod))
+        self.assertEqual(good.cookie(POD_TOKEN_COOKIE)["value"], harness.token(user, pod))
 
 
 # ---- safety --------------------------------------------------------------------------------------
@@ -581,17 +588,17 @@ class CookieTest(LoginTestCase):
     def test_cookies_over_https_are_secure_httponly_lax_host_only(self):
         new_identity("oidc")
         reply = self.login(Browser(), "oidc")
-        session = reply.cookie("webpods.sid")
+        session = reply.cookie(SESSION_COOKIE)
         self.check_attributes(session, secure=True)
         self.assertRegex(session["value"], r"^[0-9a-f]{64}$")
         self.assertEqual(session["max-age"], "604800")
-        self.check_attributes(reply.cookie("token"), secure=True)
+        self.check_attributes(reply.cookie(TOKEN_COOKIE), secure=True)
 
         pod = new_pod("cookie")
         user = harness.new_user("cookie")
         back = fetch("GET", pod_url(pod, "/auth/callback?token=" + harness.token(user, pod)))
-        self.check_attributes(back.cookie("pod_token"), secure=True)
-        self.assertGreater(int(back.cookie("pod_token")["max-age"]), 604000)
+        self.check_attributes(back.cookie(POD_TOKEN_COOKIE), secure=True)
+        self.assertGreater(int(back.cookie(POD_TOKEN_COOKIE)["max-age"]), 604000)
 
     def test_cookies_over_http_are_not_secure(self):
         new_identity("oidc")
@@ -611,7 +618,7 @@ class CookieTest(LoginTestCase):
         pod = new_pod("cookie")
         user = harness.new_user("cookie")
         reply = fetch("POST", pod_url(pod, "/notes"), body="via cookie",
-                      cookies={"pod_token": harness.token(user, pod)})
+                      cookies={POD_TOKEN_COOKIE: harness.token(user, pod)})
         self.assertEqual(reply.status, 201, reply)
 
 
@@ -627,7 +634,7 @@ class SessionTest(LoginTestCase):
     def test_session_without_cookie_is_no_session(self):
         self.assertError(fetch("GET", main_url("/auth/session")), 401, "NO_SESSION")
         self.assertError(fetch("GET", main_url("/auth/session"),
-                               cookies={"webpods.sid": "0" * 64}), 401, "NO_SESSION")
+                               cookies={SESSION_COOKIE: "0" * 64}), 401, "NO_SESSION")
 
     def test_session_slides_and_its_id_is_not_the_cookie(self):
         _, user = new_identity("oidc")
@@ -636,9 +643,9 @@ class SessionTest(LoginTestCase):
         time.sleep(0.05)
         second = browser.request("GET", main_url("/auth/session"))
         self.assertGreater(second.json()["expiresAt"], first.json()["expiresAt"])
-        self.assertEqual(second.cookie("webpods.sid")["max-age"], "604800")
+        self.assertEqual(second.cookie(SESSION_COOKIE)["max-age"], "604800")
         self.assertNotEqual(first.json()["sessionId"],
-                            browser.cookies(DOMAIN)["webpods.sid"])
+                            browser.cookies(DOMAIN)[SESSION_COOKIE])
 
     def test_list_revoke_one_revoke_all(self):
         _, user = new_identity("oidc")
@@ -694,25 +701,25 @@ class SessionTest(LoginTestCase):
     def test_post_logout_ends_the_session(self):
         _, user = new_identity("oidc")
         browser, _ = self.logged_in(user)
-        cookie = browser.cookies(DOMAIN)["webpods.sid"]
+        cookie = browser.cookies(DOMAIN)[SESSION_COOKIE]
         reply = browser.request("POST", main_url("/auth/logout"))
         self.assertEqual(reply.status, 200, reply)
         self.assertEqual(reply.json(), {"success": True})
-        self.assertEqual(reply.cookie("webpods.sid")["max-age"], "0")
-        self.assertEqual(reply.cookie("token")["max-age"], "0")
+        self.assertEqual(reply.cookie(SESSION_COOKIE)["max-age"], "0")
+        self.assertEqual(reply.cookie(TOKEN_COOKIE)["max-age"], "0")
         # A replayed cookie is no session any more.
-        self.assertError(fetch("GET", main_url("/auth/session"), cookies={"webpods.sid": cookie}),
+        self.assertError(fetch("GET", main_url("/auth/session"), cookies={SESSION_COOKIE: cookie}),
                          401, "NO_SESSION")
         self.assertEqual(fetch("POST", main_url("/auth/logout")).json(), {"success": True})
 
     def test_get_logout_redirects(self):
         _, user = new_identity("oidc")
         browser, _ = self.logged_in(user)
-        cookie = browser.cookies(DOMAIN)["webpods.sid"]
+        cookie = browser.cookies(DOMAIN)[SESSION_COOKIE]
         reply = browser.request("GET", main_url("/auth/logout?redirect=/bye"))
         self.assertEqual(reply.status, 302, reply)
         self.assertEqual(reply.header("location"), "/bye")
-        self.assertError(fetch("GET", main_url("/auth/session"), cookies={"webpods.sid": cookie}),
+        self.assertError(fetch("GET", main_url("/auth/session"), cookies={SESSION_COOKIE: cookie}),
                          401, "NO_SESSION")
         self.assertEqual(fetch("GET", main_url("/auth/logout")).header("location"), "/")
         self.assertError(fetch("PUT", main_url("/auth/logout")), 405, "METHOD_NOT_ALLOWED")
@@ -763,13 +770,13 @@ class ChromiumTest(LoginTestCase):
 
         cookies = {(cookie["domain"], cookie["name"]): cookie for cookie in result["cookies"]}
         for host in (pod_host(first), pod_host(second)):
-            pod_token = cookies[(host, "pod_token")]
+            pod_token = cookies[(host, POD_TOKEN_COOKIE)]
             self.assertTrue(pod_token["httpOnly"])
             self.assertTrue(pod_token["secure"])
             self.assertEqual(pod_token["sameSite"], "Lax")
-        session = cookies[(DOMAIN, "webpods.sid")]
+        session = cookies[(DOMAIN, SESSION_COOKIE)]
         self.assertTrue(session["httpOnly"])
-        self.assertFalse(any(name == "webpods.sid" and domain != DOMAIN
+        self.assertFalse(any(name == SESSION_COOKIE and domain != DOMAIN
                              for domain, name in cookies))
 
 
