@@ -88,20 +88,31 @@ public:
     const std::string& message() const noexcept { return message_; }
     const std::string& detail() const noexcept { return detail_; }
 
-    // Extra response headers for this error, e.g. Retry-After on a 429, Allow on a 405.
-    Error& with_header(std::string name, std::string value) {
+    using Headers = std::vector<std::pair<std::string, std::string>>;
+
+    // Extra response headers for this error, e.g. Retry-After on a 429, Allow on a 405: on an
+    // error in flight (`catch (Error& e)`), or chained on a new one before it is thrown.
+    Error& with_header(std::string name, std::string value) & {
         headers_.emplace_back(std::move(name), std::move(value));
         return *this;
     }
-    const std::vector<std::pair<std::string, std::string>>& headers() const noexcept {
-        return headers_;
+    Error with_header(std::string name, std::string value) && {
+        headers_.emplace_back(std::move(name), std::move(value));
+        return std::move(*this);
     }
+    Error with_headers(Headers headers) && {
+        for (auto& header : headers) {
+            headers_.push_back(std::move(header));
+        }
+        return std::move(*this);
+    }
+    const Headers& headers() const noexcept { return headers_; }
 
 private:
     Code code_;
     std::string message_;
     std::string detail_;
-    std::vector<std::pair<std::string, std::string>> headers_;
+    Headers headers_;
 };
 
 // An Internal error whose detail (for the log) says what broke.

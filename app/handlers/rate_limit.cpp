@@ -65,12 +65,9 @@ RateLimitStatus judge_window(RequestContext& context,
     if (window.count > limit) {
         const long long retry_after =
             std::max(1LL, status.resets_at - static_cast<long long>(std::time(nullptr)));
-        errors::Error error(errors::Code::kRateLimitExceeded);
-        error.with_header("Retry-After", std::to_string(retry_after));
-        for (auto& [name, value] : rate_limit_headers(status)) {
-            error.with_header(std::move(name), std::move(value));
-        }
-        throw error;
+        throw errors::Error(errors::Code::kRateLimitExceeded)
+            .with_header("Retry-After", std::to_string(retry_after))
+            .with_headers(rate_limit_headers(status));
     }
     return status;
 }

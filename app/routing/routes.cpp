@@ -46,7 +46,7 @@ using P = PodContextOf;
 
 const std::vector<Route>& route_table() {
     // clang-format off
-    static const std::vector<Route> kRoutes{
+    static const std::vector<Route> routes{
         // host  shape                       methods  auth           charge     pod context        handler
         {kMain, "/health",                   kGet,    A::kNone,      C::kNone,  P::kNone,          health, Lease::kNone},
         {kMain, "/auth/providers",           kGet,    A::kNone,      C::kNone,  P::kNone,          handlers::list_providers},
@@ -84,7 +84,7 @@ const std::vector<Route>& route_table() {
         {kPod,  "/{stream}",                 kDelete, A::kPodWriter, C::kWrite, P::kPathStream,    handlers::delete_stream},
     };
     // clang-format on
-    return kRoutes;
+    return routes;
 }
 
 }  // namespace webpods::routing
