@@ -78,9 +78,12 @@ class RateLimitTest(unittest.TestCase):
         for i in range(LIMITS["reads"] + 2):
             forged = {"X-Forwarded-For": f"10.0.0.{i}", "X-Real-IP": f"10.1.0.{i}"}
             statuses.append(call("GET", "/pub?i=0", pod, headers=forged).status)
-        # Other anonymous tests in this module may have used part of the budget of 127.0.0.1.
-        self.assertIn(429, statuses)
-        self.assertEqual(statuses[-1], 429)
+        # Other anonymous tests in this module may have used part of the budget of 127.0.0.1,
+        # so the refusals may start early; but once refused, always refused: the forged headers
+        # never buy a fresh budget.
+        allowed = statuses.count(200)
+        self.assertLessEqual(allowed, LIMITS["reads"])
+        self.assertEqual(statuses, [200] * allowed + [429] * (len(statuses) - allowed))
 
     def test_pod_create_limit(self):
         dave = harness.new_user()
