@@ -31,19 +31,30 @@ def main():
                           "oauth": providers.config(harness.stack_module.free_port(),
                                                     https_port)})
     harness.OAUTH = providers
+    result = None
     try:
         started = time.time()
         stack.start()
         print(f"stack up in {time.time() - started:.1f}s (http {stack.http_port}, "
               f"https {stack.https_port})", flush=True)
         harness.STACK = stack
-        pattern = sys.argv[1] if len(sys.argv) > 1 else "test_*.py"
-        suite = unittest.defaultTestLoader.discover(HERE, pattern=pattern, top_level_dir=HERE)
+        # Arguments: file name patterns (test_workers.py, 'test_s*.py'); none means all.
+        suite = unittest.TestSuite(
+            unittest.defaultTestLoader.discover(HERE, pattern=pattern, top_level_dir=HERE)
+            for pattern in sys.argv[1:] or ["test_*.py"])
         result = unittest.TextTestRunner(verbosity=2).run(suite)
     finally:
         stack.stop()
         providers.stop()
-    sys.exit(0 if result.wasSuccessful() else 1)
+    # Under a sanitizer build (WEBPODS_BUILD_DIR=build/asan or build/tsan) any report fails the
+    # run, even when every test passed: a worker that reports and goes on (or is replaced) may
+    # still have answered correctly.
+    reports = stack.sanitizer_reports()
+    for report in reports:
+        print(f"\nsanitizer report (see {stack.worker_log}):\n{report}", file=sys.stderr)
+    if reports:
+        print(f"FAILED: {len(reports)} sanitizer report(s)", file=sys.stderr)
+    sys.exit(0 if result.wasSuccessful() and not reports else 1)
 
 
 if __name__ == "__main__":

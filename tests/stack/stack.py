@@ -30,8 +30,28 @@ def free_port():
         return probe.getsockname()[1]
 
 
+# Lines that start a sanitizer's report (ASan, LSan, UBSan, TSan) in a log.
+SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:",
+                   "WARNING: ThreadSanitizer", "ERROR: ThreadSanitizer",
+                   "SUMMARY: UndefinedBehaviorSanitizer")
+
+
 def as_postgres(command, **kwargs):
     return subprocess.run(["runuser", "-u", "postgres", "--"] + command, check=True, **kwargs)
+
+
+def sanitizer_reports(text, context=40):
+    """Each sanitizer report in text: its first line and up to `context` lines after it."""
+    lines = text.splitlines()
+    reports = []
+    index = 0
+    while index < len(lines):
+        if any(mark in lines[index] for mark in SANITIZER_MARKS):
+            reports.append("\n".join(lines[index:index + context + 1]))
+            index += context + 1
+        else:
+            index += 1
+    return reports
 
 
 class Stack:
@@ -49,8 +69,10 @@ class Stack:
         self.pg_socket_dir = os.path.join(self.var, "pg", "run")
         self.fcgi_socket = os.path.join(self.var, "run", "webpods.sock")
         self.config_path = os.path.join(self.var, "config.json")
+        self.worker_log = os.path.join(self.var, "webpods.log")
         self.processes = {}
         self.config = None
+        self.ctl_output = []  # stderr of every webpodsctl run, scanned for sanitizer reports
 
     # ---- PostgreSQL -------------------------------------------------------------------------
     def init_cluster(self):
@@ -185,16 +207,21 @@ class Stack:
 
     # ---- workers ----------------------------------------------------------------------------
     def ctl(self, *args, check=True):
-        return subprocess.run([os.path.join(self.build, "webpodsctl"), "--config",
-                               self.config_path] + list(args),
-                              check=check, capture_output=True, text=True, cwd=REPO)
+        result = subprocess.run([os.path.join(self.build, "webpodsctl"), "--config",
+                                 self.config_path] + list(args),
+                                check=False, capture_output=True, text=True, cwd=REPO)
+        self.ctl_output.append(result.stderr)
+        if check and result.returncode != 0:
+            raise subprocess.CalledProcessError(result.returncode, result.args, result.stdout,
+                                                result.stderr)
+        return result
 
     def migrate(self):
         return self.ctl("migrate", "--dir", os.path.join(REPO, "sql", "migrations")).stdout
 
     def start_workers(self):
         os.makedirs(os.path.dirname(self.fcgi_socket), exist_ok=True)
-        log = open(os.path.join(self.var, "webpods.log"), "ab")
+        log = open(self.worker_log, "ab")
         self.processes["workers"] = subprocess.Popen(
             [os.path.join(self.build, "webpods-fcgi"), "--config", self.config_path,
              "--socket", self.fcgi_socket],
@@ -226,6 +253,15 @@ class Stack:
     def stop(self):
         for name in ("nginx", "workers", "postgres"):
             self._stop(name, signal.SIGINT if name == "postgres" else signal.SIGTERM)
+
+    def sanitizer_reports(self):
+        """The sanitizer reports in the workers' log and in webpodsctl's stderr so far (a
+        sanitizer build only has any): read them after stop(), when every worker has exited."""
+        text = "\n".join(self.ctl_output)
+        if os.path.exists(self.worker_log):
+            with open(self.worker_log, errors="replace") as log:
+                text += "\n" + log.read()
+        return sanitizer_reports(text)
 
     def _stop(self, name, sig):
         process = self.processes.pop(name, None)
