@@ -30,6 +30,8 @@ def main():
         config_overrides={"workers": 2, "threadsPerWorker": 8,
                           "oauth": providers.config(harness.stack_module.free_port(),
                                                     https_port)})
+    if stack.pg_outside_var():  # a cluster of an earlier run, outside var
+        shutil.rmtree(stack.pg_root, ignore_errors=True)
     harness.OAUTH = providers
     result = None
     try:
@@ -46,6 +48,8 @@ def main():
     finally:
         stack.stop()
         providers.stop()
+        if stack.pg_outside_var():
+            shutil.rmtree(stack.pg_root, ignore_errors=True)
     # Under a sanitizer build (WEBPODS_BUILD_DIR=build/asan or build/tsan) any report fails the
     # run, even when every test passed: a worker that reports and goes on (or is replaced) may
     # still have answered correctly.
