@@ -33,8 +33,7 @@ def free_port():
 
 # Lines that start a sanitizer's report (ASan, LSan, UBSan, TSan) in a log.
 SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:",
-                   "WARNING: ThreadSanitizer", "ERROR: ThreadSanitizer",
-                   "SUMMARY: UndefinedBehaviorSanitizer")
+                   "WARNING: ThreadSanitizer", "ERROR: ThreadSanitizer")
 
 
 def as_postgres(command, **kwargs):
@@ -54,17 +53,12 @@ def postgres_can_reach(path):
 
 
 def sanitizer_reports(text, context=40):
-    """Each sanitizer report in text: its first line and up to `context` lines after it."""
+    """Each sanitizer report in text: its first line and up to `context` lines after it, up to
+    the next report."""
     lines = text.splitlines()
-    reports = []
-    index = 0
-    while index < len(lines):
-        if any(mark in lines[index] for mark in SANITIZER_MARKS):
-            reports.append("\n".join(lines[index:index + context + 1]))
-            index += context + 1
-        else:
-            index += 1
-    return reports
+    starts = [n for n, line in enumerate(lines) if any(mark in line for mark in SANITIZER_MARKS)]
+    return ["\n".join(lines[start:min([start + context + 1] + [s for s in starts if s > start])])
+            for start in starts]
 
 
 class Stack:
