@@ -4,6 +4,7 @@ var/test, run every tests/integration/test_*.py against it through HTTP, stop it
 
 import os
 import shutil
+import signal
 import sys
 import time
 import unittest
@@ -15,6 +16,8 @@ import oauth_providers  # noqa: E402
 
 
 def main():
+    # A run killed with SIGTERM (make interrupted, a timeout) still stops what it started.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     # WEBPODS_TEST_VAR and WEBPODS_BUILD_DIR let several checkouts or builds test side by side.
     var = os.environ.get("WEBPODS_TEST_VAR",
                          os.path.join(harness.stack_module.REPO, "var", "test"))
