@@ -15,6 +15,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(
 import stack as stack_module  # noqa: E402
 
 STACK = None  # set by run.py before the tests load
+OTHER_STACKS = []  # stacks that tests started themselves; run.py scans their logs too
 DOMAIN = stack_module.DOMAIN
 _counter = itertools.count()
 _tokens = {}

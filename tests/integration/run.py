@@ -56,9 +56,11 @@ def main():
     # Under a sanitizer build (WEBPODS_BUILD_DIR=build/asan or build/tsan) any report fails the
     # run, even when every test passed: a worker that reports and goes on (or is replaced) may
     # still have answered correctly.
-    reports = stack.sanitizer_reports()
-    for report in reports:
-        print(f"\nsanitizer report (see {stack.worker_log}):\n{report}", file=sys.stderr)
+    reports = []
+    for each in [stack] + harness.OTHER_STACKS:
+        for report in each.sanitizer_reports():
+            print(f"\nsanitizer report (see {each.worker_log}):\n{report}", file=sys.stderr)
+            reports.append(report)
     if reports:
         print(f"FAILED: {len(reports)} sanitizer report(s)", file=sys.stderr)
     sys.exit(0 if result.wasSuccessful() and not reports else 1)
