@@ -9,9 +9,16 @@ PYTHON ?= python3
 FUZZ_SECONDS ?= 600
 
 BUILD := build
+
+# Sanitizer runs: the first report stops a unit-test binary (ASan, UBSan) or makes its exit
+# status non-zero (TSan: exitcode 66); in the integration suite, whose workers are replaced when
+# they die, tests/integration/run.py fails the run on any report it finds in var/*/webpods.log.
+ASAN_ENV := ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:detect_stack_use_after_return=1:strict_string_checks=1:check_initialization_order=1 \
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+TSAN_ENV := TSAN_OPTIONS=halt_on_error=0:second_deadlock_stack=1:history_size=4:suppressions=$(CURDIR)/tests/stack/tsan.supp
 SOURCES := $(shell find app tests/unit tests/fuzz -name '*.cpp' -o -name '*.h')
 
-.PHONY: all deps build run token test unit asan tsan integration systemd-check format \
+.PHONY: all deps build run token test unit asan tsan integration integration-asan systemd-check format \
         format-check lint bench clean fuzz fuzz-build fuzz-smoke
 
 all: build
@@ -39,15 +46,25 @@ unit: build
 asan: deps
 	@cmake -S . -B $(BUILD)/asan -DWEBPODS_SANITIZE=address >/dev/null
 	@cmake --build $(BUILD)/asan -j$(JOBS) --target unit_tests
-	@cd $(BUILD)/asan && ctest --output-on-failure
+	@cd $(BUILD)/asan && $(ASAN_ENV) ctest --output-on-failure
 
+# The whole tsan build: unit tests, then the integration suite against its workers.
 tsan: deps
 	@cmake -S . -B $(BUILD)/tsan -DWEBPODS_SANITIZE=thread >/dev/null
-	@cmake --build $(BUILD)/tsan -j$(JOBS) --target unit_tests
-	@cd $(BUILD)/tsan && ctest --output-on-failure
+	@cmake --build $(BUILD)/tsan -j$(JOBS)
+	@cd $(BUILD)/tsan && $(TSAN_ENV) ctest --output-on-failure
+	@WEBPODS_BUILD_DIR=$(CURDIR)/$(BUILD)/tsan WEBPODS_TEST_VAR=$(CURDIR)/var/test-tsan \
+		$(TSAN_ENV) $(PYTHON) tests/integration/run.py
 
 integration: build
 	@$(PYTHON) tests/integration/run.py
+
+# The integration suite against ASan+UBSan workers and webpodsctl.
+integration-asan: deps
+	@cmake -S . -B $(BUILD)/asan -DWEBPODS_SANITIZE=address >/dev/null
+	@cmake --build $(BUILD)/asan -j$(JOBS) --target webpods-fcgi webpodsctl
+	@WEBPODS_BUILD_DIR=$(CURDIR)/$(BUILD)/asan WEBPODS_TEST_VAR=$(CURDIR)/var/test-asan \
+		$(ASAN_ENV) $(PYTHON) tests/integration/run.py
 
 systemd-check: build
 	@tests/stack/systemd_check.sh
@@ -63,7 +80,7 @@ lint: build
 		>$(BUILD)/lint.log 2>&1 || { grep -A3 'error:' $(BUILD)/lint.log; exit 1; }
 	@echo "lint: clang-tidy clean"
 
-test: deps format-check lint unit asan fuzz-smoke integration systemd-check
+test: deps format-check lint unit asan fuzz-smoke integration integration-asan systemd-check
 	@echo "make test: all passed"
 
 # libFuzzer targets (tests/fuzz, clang + ASan + UBSan): `fuzz` runs each FUZZ_SECONDS,

@@ -8,12 +8,14 @@ import os
 import secrets
 import ssl
 import sys
+import threading
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                 "stack"))
 import stack as stack_module  # noqa: E402
 
 STACK = None  # set by run.py before the tests load
+OTHER_STACKS = []  # stacks that tests started themselves; run.py scans their logs too
 DOMAIN = stack_module.DOMAIN
 _counter = itertools.count()
 _tokens = {}
@@ -40,8 +42,9 @@ class Answer:
 
 
 def request(method, path, host=DOMAIN, body=None, headers=None, token=None, https=False,
-            port=None):
-    """One request through nginx. body: bytes, str, or a JSON-able object (sent as JSON)."""
+            port=None, connection=None):
+    """One request through nginx. body: bytes, str, or a JSON-able object (sent as JSON).
+    connection: an open keep-alive connection to use and leave open (see together())."""
     headers = dict(headers or {})
     headers.setdefault("Host", host)
     if token:
@@ -51,6 +54,12 @@ def request(method, path, host=DOMAIN, body=None, headers=None, token=None, http
         headers.setdefault("Content-Type", "application/json")
     if isinstance(body, str):
         body = body.encode()
+    if connection is not None:
+        connection.request(method, path, body=body, headers=headers)
+        response = connection.getresponse()
+        return Answer(response.status,
+                      {name.lower(): value for name, value in response.getheaders()},
+                      response.read())
     if https:
         context = ssl.create_default_context()
         context.check_hostname = False
@@ -68,6 +77,38 @@ def request(method, path, host=DOMAIN, body=None, headers=None, token=None, http
                       response.read())
     finally:
         connection.close()
+
+
+def together(clients, send):
+    """Races `clients` threads: each opens its HTTP connection to nginx, then waits on one
+    threading.Barrier, then runs send(connection, n) (n: the thread's number, 0..clients-1), so
+    that the first requests of all threads leave together. Returns the results of send in
+    thread order; an exception in any thread is raised here."""
+    barrier = threading.Barrier(clients, timeout=30)
+    results = [None] * clients
+    errors = []
+
+    def client(n):
+        connection = http.client.HTTPConnection("127.0.0.1", STACK.http_port, timeout=60)
+        try:
+            connection.connect()
+            barrier.wait()
+            results[n] = send(connection, n)
+        except BaseException as error:  # reported by the caller's thread
+            barrier.abort()
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:  # the cause, rather than the broken barrier it left the others
+        errors.sort(key=lambda error: isinstance(error, threading.BrokenBarrierError))
+        raise errors[0]
+    return results
 
 
 def pod_host(pod):

@@ -18,8 +18,12 @@ def install_packages():
     installed = os.path.join(OAUTH_DIR, "node_modules", ".package-lock.json")
     if os.path.exists(installed) and os.path.getmtime(installed) >= os.path.getmtime(lock):
         return
-    if shutil.which("npm") is None:
-        sys.exit("integration tests need node and npm (for tests/stack/oauth)")
+    if shutil.which("node") is None or shutil.which("npm") is None:
+        sys.exit("integration tests need node and npm (for tests/stack/oauth): make deps")
+    version = subprocess.run(["node", "--version"], capture_output=True, text=True,
+                             check=True).stdout.strip()
+    if int(version.lstrip("v").split(".")[0]) < 18:  # package.json's pins support 18 and later
+        sys.exit(f"integration tests need Node 18 or later, found {version}")
     subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=OAUTH_DIR,
                    check=True, stdout=subprocess.DEVNULL)
 

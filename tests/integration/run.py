@@ -4,6 +4,7 @@ var/test, run every tests/integration/test_*.py against it through HTTP, stop it
 
 import os
 import shutil
+import signal
 import sys
 import time
 import unittest
@@ -15,6 +16,8 @@ import oauth_providers  # noqa: E402
 
 
 def main():
+    # A run killed with SIGTERM (make interrupted, a timeout) still stops what it started.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     # WEBPODS_TEST_VAR and WEBPODS_BUILD_DIR let several checkouts or builds test side by side.
     var = os.environ.get("WEBPODS_TEST_VAR",
                          os.path.join(harness.stack_module.REPO, "var", "test"))
@@ -30,20 +33,37 @@ def main():
         config_overrides={"workers": 2, "threadsPerWorker": 8,
                           "oauth": providers.config(harness.stack_module.free_port(),
                                                     https_port)})
+    if stack.pg_outside_var():  # a cluster of an earlier run, outside var
+        shutil.rmtree(stack.pg_root, ignore_errors=True)
     harness.OAUTH = providers
+    result = None
     try:
         started = time.time()
         stack.start()
         print(f"stack up in {time.time() - started:.1f}s (http {stack.http_port}, "
               f"https {stack.https_port})", flush=True)
         harness.STACK = stack
-        pattern = sys.argv[1] if len(sys.argv) > 1 else "test_*.py"
-        suite = unittest.defaultTestLoader.discover(HERE, pattern=pattern, top_level_dir=HERE)
+        # Arguments: file name patterns (test_workers.py, 'test_s*.py'); none means all.
+        suite = unittest.TestSuite(
+            unittest.defaultTestLoader.discover(HERE, pattern=pattern, top_level_dir=HERE)
+            for pattern in sys.argv[1:] or ["test_*.py"])
         result = unittest.TextTestRunner(verbosity=2).run(suite)
     finally:
         stack.stop()
         providers.stop()
-    sys.exit(0 if result.wasSuccessful() else 1)
+        if stack.pg_outside_var():
+            shutil.rmtree(stack.pg_root, ignore_errors=True)
+    # Under a sanitizer build (WEBPODS_BUILD_DIR=build/asan or build/tsan) any report fails the
+    # run, even when every test passed: a worker that reports and goes on (or is replaced) may
+    # still have answered correctly.
+    reports = []
+    for each in [stack] + harness.OTHER_STACKS:
+        for report in each.sanitizer_reports():
+            print(f"\nsanitizer report (see {each.worker_log}):\n{report}", file=sys.stderr)
+            reports.append(report)
+    if reports:
+        print(f"FAILED: {len(reports)} sanitizer report(s)", file=sys.stderr)
+    sys.exit(0 if result.wasSuccessful() and not reports else 1)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,6 @@ import concurrent.futures
 import http.client
 import json
 import multiprocessing
-import time
 import unittest
 
 import harness
@@ -16,15 +15,16 @@ from streams_helpers import check_chain, list_all
 PROCESSES = 8
 
 
-def append_many(port, host, jwt, streams, count, start_at, tag):
+def append_many(port, host, jwt, streams, count, tag):
     """Worker process: `count` appends, cycling over `streams`, on one keep-alive connection
-    (reopened if the server closes it). Starts at the wall-clock time start_at so that all
-    processes race. Returns (stream, status, index, hash, content) per append."""
-    while time.time() < start_at:
-        time.sleep(0.001)
+    (reopened if the server closes it). The connection is open before the process waits on the
+    race's barrier, so that all first requests leave together. Returns (stream, status, index,
+    hash, content) per append."""
     results = []
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    connection.connect()
     headers = {"Host": host, "Authorization": f"Bearer {jwt}", "Content-Type": "text/plain"}
+    _start.wait()
     for n in range(count):
         stream = streams[n % len(streams)]
         content = f"{tag}-{n}"
@@ -51,12 +51,24 @@ def append_many(port, host, jwt, streams, count, start_at, tag):
     return results
 
 
+_start = None  # the race's barrier, inherited by the forked worker processes
+
+
+def _keep_barrier(barrier):
+    global _start
+    _start = barrier
+
+
 def race(jobs):
-    """Run append_many(*job) for each job in its own process, all starting together."""
+    """Run append_many(*job) for each job in its own process. Every process opens its
+    connection, then waits on one barrier: the first requests are released together, never by
+    a clock. A process that does not reach the barrier in 30 s breaks it and fails the race."""
     context = multiprocessing.get_context("fork")
-    start_at = time.time() + 0.5
-    with concurrent.futures.ProcessPoolExecutor(len(jobs), mp_context=context) as pool:
-        futures = [pool.submit(append_many, *job[:5], start_at, job[5]) for job in jobs]
+    barrier = context.Barrier(len(jobs), timeout=30)
+    with concurrent.futures.ProcessPoolExecutor(len(jobs), mp_context=context,
+                                                initializer=_keep_barrier,
+                                                initargs=(barrier,)) as pool:
+        futures = [pool.submit(append_many, *job) for job in jobs]
         return [future.result() for future in futures]
 
 

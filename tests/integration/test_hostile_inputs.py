@@ -132,22 +132,25 @@ class HostileInputTest(unittest.TestCase):
     def test_malformed_http_gets_json_from_nginx(self):
         workers = worker_pids()
         host = pod_host(POD).encode()
-        for name, data in [
+        # nginx refuses each before the app sees it, with its own status: 494 (header too
+        # large) is answered as 400 by nginx/webpods-errors.conf, a request line over
+        # large_client_header_buffers as 414.
+        for name, data, expected in [
             ("bare CR in header", b"GET /target HTTP/1.1\r\nHost: " + host +
-             b"\r\nX-Content-Type: a\rb\r\nConnection: close\r\n\r\n"),
+             b"\r\nX-Content-Type: a\rb\r\nConnection: close\r\n\r\n", 400),
             ("NUL in header", b"GET /target HTTP/1.1\r\nHost: " + host +
-             b"\r\nX-A: a\x00b\r\nConnection: close\r\n\r\n"),
+             b"\r\nX-A: a\x00b\r\nConnection: close\r\n\r\n", 400),
             ("huge header", b"GET /target HTTP/1.1\r\nHost: " + host + b"\r\nX-A: " +
-             b"a" * 70000 + b"\r\nConnection: close\r\n\r\n"),
-            ("host with space", b"GET /target HTTP/1.1\r\nHost: a b\r\nConnection: close\r\n\r\n"),
+             b"a" * 70000 + b"\r\nConnection: close\r\n\r\n", 400),
+            ("host with space", b"GET /target HTTP/1.1\r\nHost: a b\r\nConnection: close\r\n\r\n",
+             400),
             ("very long uri", b"GET /" + b"a" * 20000 + b" HTTP/1.1\r\nHost: " + host +
-             b"\r\nConnection: close\r\n\r\n"),
+             b"\r\nConnection: close\r\n\r\n", 414),
         ]:
             with self.subTest(name=name):
                 status, body = self.raw(data)
-                self.assertIn(status, (400, 414, 431, 494))
-                self.assertIn(json.loads(body)["error"]["code"],
-                              ("INVALID_INPUT", "INVALID_STREAM_ID"))
+                self.assertEqual(status, expected, body)
+                self.assertEqual(json.loads(body)["error"]["code"], "INVALID_INPUT")
         self.assertEqual(worker_pids(), workers)
 
 

@@ -2,6 +2,7 @@
 Runs its own stack with small limits so they are reached quickly."""
 
 import os
+import shutil
 import time
 import unittest
 
@@ -14,19 +15,24 @@ STACK = None
 
 def setUpModule():
     global STACK
-    var = os.path.join(os.path.dirname(harness.STACK.var), "rate-limits")
-    import shutil
+    # Inside the main stack's var, so that side-by-side runs (WEBPODS_TEST_VAR) stay apart.
+    var = os.path.join(harness.STACK.var, "rate-limits")
     shutil.rmtree(var, ignore_errors=True)
     STACK = stack_module.Stack(var, http_port=stack_module.free_port(),
                                https_port=stack_module.free_port(),
                                build_dir=harness.STACK.build,
                                config_overrides={"workers": 2, "threadsPerWorker": 4,
                                                  "rateLimits": LIMITS})
+    if STACK.pg_outside_var():
+        shutil.rmtree(STACK.pg_root, ignore_errors=True)
+    harness.OTHER_STACKS.append(STACK)  # run.py reads its sanitizer reports too
     STACK.start()
 
 
 def tearDownModule():
     STACK.stop()
+    if STACK.pg_outside_var():
+        shutil.rmtree(STACK.pg_root, ignore_errors=True)
 
 
 def call(method, path, pod, auth_id=None, body=None, headers=None):
@@ -78,9 +84,12 @@ class RateLimitTest(unittest.TestCase):
         for i in range(LIMITS["reads"] + 2):
             forged = {"X-Forwarded-For": f"10.0.0.{i}", "X-Real-IP": f"10.1.0.{i}"}
             statuses.append(call("GET", "/pub?i=0", pod, headers=forged).status)
-        # Other anonymous tests in this module may have used part of the budget of 127.0.0.1.
-        self.assertIn(429, statuses)
-        self.assertEqual(statuses[-1], 429)
+        # Other anonymous tests in this module may have used part of the budget of 127.0.0.1,
+        # so the refusals may start early; but once refused, always refused: the forged headers
+        # never buy a fresh budget.
+        allowed = statuses.count(200)
+        self.assertLessEqual(allowed, LIMITS["reads"])
+        self.assertEqual(statuses, [200] * allowed + [429] * (len(statuses) - allowed))
 
     def test_pod_create_limit(self):
         dave = harness.new_user()

@@ -2,7 +2,6 @@
 validation, through nginx. Every test makes its own pod and users."""
 
 import base64
-import concurrent.futures
 import hashlib
 import json
 import unittest
@@ -468,12 +467,16 @@ class ListLimitClampTest(StreamTestCase):
         for writer in writers:
             token(writer, self.pod)
 
-        def append(n):
-            writer = writers[n % len(writers)]
-            return post(self.pod, "/many", f"r{n}", writer).status
+        def append(connection, client):
+            statuses = []
+            for n in range(1 + client, 1002, 8):
+                writer = writers[n % len(writers)]
+                statuses.append(request("POST", "/many", host=pod_host(self.pod), body=f"r{n}",
+                                        token=token(writer, self.pod),
+                                        connection=connection).status)
+            return statuses
 
-        with concurrent.futures.ThreadPoolExecutor(8) as pool:
-            statuses = list(pool.map(append, range(1, 1002)))
+        statuses = [status for part in harness.together(8, append) for status in part]
         self.assertEqual(statuses, [201] * 1001)
         body = get(self.pod, "/many?limit=5000").json()
         self.assertEqual(len(body["records"]), 1000)

@@ -18,28 +18,36 @@ def worker_pids():
 
 
 class SteadyLoad:
-    """Clients sending /health one after another; records (time sent, status) of every request,
-    so a request in flight on a killed worker counts at the moment it was sent."""
+    """Clients sending /health one after another, released together by a barrier; records
+    (time sent, time answered, status, healthy body?) of every request, so that a request in
+    flight on a killed worker counts at the moment it was sent."""
 
     def __init__(self, clients=4):
         self.answers = []
         self.lock = threading.Lock()
         self.stopping = threading.Event()
+        self.barrier = threading.Barrier(clients + 1, timeout=30)
         self.threads = [threading.Thread(target=self._client) for _ in range(clients)]
 
     def _client(self):
+        self.barrier.wait()
         while not self.stopping.is_set():
             sent = time.monotonic()
             try:
-                status = request("GET", "/health").status
-            except OSError as error:
-                status = repr(error)
+                answer = request("GET", "/health")
+                status = answer.status
+                healthy = answer.status == 200 and answer.json()["status"] == "healthy"
+            except (OSError, ValueError, KeyError) as error:
+                status, healthy = repr(error), False
             with self.lock:
-                self.answers.append((sent, status))
+                self.answers.append((sent, time.monotonic(), status, healthy))
 
     def __enter__(self):
         for thread in self.threads:
             thread.start()
+        self.barrier.wait()
+        # Under way: every client has had an answer.
+        wait_for(lambda: len(self.answers) >= 5 * len(self.threads))
         return self
 
     def __exit__(self, *exc):
@@ -47,8 +55,18 @@ class SteadyLoad:
         for thread in self.threads:
             thread.join()
 
+    def sent_after(self, moment):
+        with self.lock:
+            return [answer for answer in self.answers if answer[0] >= moment]
+
+    def in_flight_at(self, moment):
+        """The requests sent before `moment` and answered after it."""
+        with self.lock:
+            return [answer for answer in self.answers if answer[0] < moment < answer[1]]
+
     def failures_after(self, moment):
-        return [(at, status) for at, status in self.answers if at >= moment and status != 200]
+        return [(sent, status) for sent, _, status, healthy in self.sent_after(moment)
+                if not healthy]
 
 
 def wait_for(predicate, timeout=10.0):
@@ -66,25 +84,31 @@ class WorkerPoolTest(unittest.TestCase):
         before = worker_pids()
         self.assertEqual(len(before), 2)
         with SteadyLoad() as load:
-            time.sleep(0.5)
             os.kill(before[0], signal.SIGKILL)
             after = wait_for(lambda: (lambda pids: pids if len(pids) == 2 and before[0] not in pids
                                       else None)(worker_pids()))
             replaced_at = time.monotonic()
-            time.sleep(1.5)
+            wait_for(lambda: len(load.sent_after(replaced_at)) > 40)
         self.assertNotIn(before[0], after)
         self.assertIn(before[1], after)
         self.assertEqual(load.failures_after(replaced_at), [])
-        self.assertGreater(len([a for a in load.answers if a[0] >= replaced_at]), 20)
 
     def test_sighup_reload_drops_no_request(self):
         before = worker_pids()
         with SteadyLoad(clients=6) as load:
-            time.sleep(0.5)
             started = time.monotonic()
             os.kill(harness.STACK.processes["workers"].pid, signal.SIGHUP)
             wait_for(lambda: not set(before) & set(worker_pids()) and len(worker_pids()) == 2)
-            time.sleep(0.5)
+            replaced_at = time.monotonic()
+            # Requests on the new generation alone, too.
+            wait_for(lambda: len(load.sent_after(replaced_at)) > 40)
+        # The reload happened under load: requests were on their way when the signal went
+        # out, and more were sent while the old workers drained.
+        in_flight = load.in_flight_at(started)
+        self.assertGreater(len(in_flight), 0)
+        self.assertTrue(all(healthy for *_, healthy in in_flight), in_flight)
+        during = [answer for answer in load.sent_after(started) if answer[0] < replaced_at]
+        self.assertGreater(len(during), 0)
         self.assertEqual(load.failures_after(started - 0.5), [])
         self.assertTrue(set(worker_pids()).isdisjoint(before))
 
@@ -106,10 +130,9 @@ class DatabaseOutageTest(unittest.TestCase):
             harness.STACK.start_postgres()
         # Every pooled connection, used during the outage or not, reconnects on its next use:
         # concurrent requests spread over all threads of both workers.
-        from concurrent.futures import ThreadPoolExecutor
-        with ThreadPoolExecutor(max_workers=16) as pool:
-            statuses = list(pool.map(lambda _: request("GET", "/health").status, range(200)))
-        self.assertEqual(statuses, [200] * 200)
+        statuses = harness.together(16, lambda connection, _: [
+            request("GET", "/health", connection=connection).status for _ in range(12)])
+        self.assertEqual(statuses, [[200] * 12] * 16)
         self.assertEqual(worker_pids(), workers)
 
 

@@ -6,8 +6,13 @@ packages=(
     build-essential cmake g++ clang clang-format clang-tidy libclang-rt-14-dev
     libfcgi-dev libsoci-dev libpoco-dev libboost-test-dev libssl-dev libpq-dev
     nginx postgresql openssl python3 curl spawn-fcgi systemd wrk
-    nodejs  # with npm: the local OAuth providers and the browser driver of tests/stack/oauth
+    nodejs  # the local OAuth providers and the browser driver of tests/stack/oauth (Node >= 18)
 )
+# Debian's nodejs (18 on Debian 12) comes without npm, which is the package `npm`; a newer Node
+# (NodeSource's nodejs, which bundles npm) needs nothing more, and would conflict with it.
+if ! command -v npm >/dev/null 2>&1; then
+    packages+=(npm)
+fi
 if [[ "${WEBPODS_BROWSER_TESTS:-1}" == 1 ]]; then
     packages+=(chromium)
 fi

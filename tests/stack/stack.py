@@ -9,6 +9,7 @@ Command line:
 """
 
 import argparse
+import hashlib
 import json
 import os
 import secrets
@@ -30,8 +31,34 @@ def free_port():
         return probe.getsockname()[1]
 
 
+# Lines that start a sanitizer's report (ASan, LSan, UBSan, TSan) in a log.
+SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:",
+                   "WARNING: ThreadSanitizer", "ERROR: ThreadSanitizer")
+
+
 def as_postgres(command, **kwargs):
+    # cwd "/": the checkout may be a directory the postgres user cannot enter.
+    kwargs.setdefault("cwd", "/")
     return subprocess.run(["runuser", "-u", "postgres", "--"] + command, check=True, **kwargs)
+
+
+def postgres_can_reach(path):
+    """Whether the postgres user can traverse every directory down to path (or to its nearest
+    existing ancestor, when it does not exist yet): `test -x` as postgres, so ACLs count too."""
+    while not os.path.exists(path):
+        path = os.path.dirname(path)
+    probe = subprocess.run(["runuser", "-u", "postgres", "--", "test", "-x", path], cwd="/",
+                           check=False)
+    return probe.returncode == 0
+
+
+def sanitizer_reports(text, context=40):
+    """Each sanitizer report in text: its first line and up to `context` lines after it, up to
+    the next report."""
+    lines = text.splitlines()
+    starts = [n for n, line in enumerate(lines) if any(mark in line for mark in SANITIZER_MARKS)]
+    return ["\n".join(lines[start:min([start + context + 1] + [s for s in starts if s > start])])
+            for start in starts]
 
 
 class Stack:
@@ -45,17 +72,37 @@ class Stack:
         self.user_config_file = config_file
         self.build = os.path.abspath(build_dir or os.path.join(REPO, "build", "release"))
         self.config_overrides = config_overrides or {}
-        self.pg_data = os.path.join(self.var, "pg", "data")
-        self.pg_socket_dir = os.path.join(self.var, "pg", "run")
+        # The cluster lives in var/pg, unless the postgres user cannot reach var (a checkout
+        # under a home directory of mode 700, such as /root): then in a directory of its own
+        # under /var/tmp, named after var so that every Stack of this var finds it.
+        self.pg_root = os.path.join(self.var, "pg")
+        if not postgres_can_reach(os.path.dirname(self.var)):
+            digest = hashlib.sha256(self.var.encode()).hexdigest()[:16]
+            self.pg_root = os.path.join("/var/tmp", f"webpods-pg-{digest}")
+        self.pg_data = os.path.join(self.pg_root, "data")
+        self.pg_socket_dir = os.path.join(self.pg_root, "run")
         self.fcgi_socket = os.path.join(self.var, "run", "webpods.sock")
         self.config_path = os.path.join(self.var, "config.json")
+        self.worker_log = os.path.join(self.var, "webpods.log")
         self.processes = {}
         self.config = None
+        self.ctl_output = []  # stderr of every webpodsctl run, scanned for sanitizer reports
+
+    def pg_outside_var(self):
+        return self.pg_root != os.path.join(self.var, "pg")
 
     # ---- PostgreSQL -------------------------------------------------------------------------
     def init_cluster(self):
-        os.makedirs(os.path.join(self.var, "pg"), mode=0o755, exist_ok=True)
+        os.makedirs(self.pg_root, mode=0o755, exist_ok=True)
+        os.chmod(self.pg_root, 0o755)
         os.chmod(self.var, 0o755)
+        if self.pg_outside_var():
+            print(f"stack: the postgres user cannot reach {self.var}; its cluster lives in "
+                  f"{self.pg_root}", file=sys.stderr, flush=True)
+        if not postgres_can_reach(self.pg_root):
+            sys.exit(f"stack: the postgres user cannot enter {self.pg_root}: give it search "
+                     f"permission on each directory above it (chmod o+x), or set "
+                     f"WEBPODS_TEST_VAR to a directory it can reach")
         if os.path.exists(os.path.join(self.pg_data, "PG_VERSION")):
             return
         os.makedirs(self.pg_data, exist_ok=True)
@@ -76,7 +123,7 @@ class Stack:
                         stdout=subprocess.DEVNULL)
         os.makedirs(self.pg_socket_dir, exist_ok=True)
         shutil.chown(self.pg_socket_dir, "postgres", "postgres")
-        log = open(os.path.join(self.var, "pg", "postgres.log"), "ab")
+        log = open(os.path.join(self.pg_root, "postgres.log"), "ab")
         self.processes["postgres"] = subprocess.Popen(
             ["runuser", "-u", "postgres", "--", f"{PG_BIN}/postgres", "-D", self.pg_data,
              "-k", self.pg_socket_dir, "-c", "listen_addresses=", "-c", "max_connections=300",
@@ -185,16 +232,21 @@ class Stack:
 
     # ---- workers ----------------------------------------------------------------------------
     def ctl(self, *args, check=True):
-        return subprocess.run([os.path.join(self.build, "webpodsctl"), "--config",
-                               self.config_path] + list(args),
-                              check=check, capture_output=True, text=True, cwd=REPO)
+        result = subprocess.run([os.path.join(self.build, "webpodsctl"), "--config",
+                                 self.config_path] + list(args),
+                                check=False, capture_output=True, text=True, cwd=REPO)
+        self.ctl_output.append(result.stderr)
+        if check and result.returncode != 0:
+            raise subprocess.CalledProcessError(result.returncode, result.args, result.stdout,
+                                                result.stderr)
+        return result
 
     def migrate(self):
         return self.ctl("migrate", "--dir", os.path.join(REPO, "sql", "migrations")).stdout
 
     def start_workers(self):
         os.makedirs(os.path.dirname(self.fcgi_socket), exist_ok=True)
-        log = open(os.path.join(self.var, "webpods.log"), "ab")
+        log = open(self.worker_log, "ab")
         self.processes["workers"] = subprocess.Popen(
             [os.path.join(self.build, "webpods-fcgi"), "--config", self.config_path,
              "--socket", self.fcgi_socket],
@@ -226,6 +278,15 @@ class Stack:
     def stop(self):
         for name in ("nginx", "workers", "postgres"):
             self._stop(name, signal.SIGINT if name == "postgres" else signal.SIGTERM)
+
+    def sanitizer_reports(self):
+        """The sanitizer reports in the workers' log and in webpodsctl's stderr so far (a
+        sanitizer build only has any): read them after stop(), when every worker has exited."""
+        text = "\n".join(self.ctl_output)
+        if os.path.exists(self.worker_log):
+            with open(self.worker_log, errors="replace") as log:
+                text += "\n" + log.read()
+        return sanitizer_reports(text)
 
     def _stop(self, name, sig):
         process = self.processes.pop(name, None)
@@ -300,7 +361,7 @@ def main():
               f"  token: make token AUTH_ID=auth:test:alice POD=alice\n"
               f"  try:   curl -H 'Host: {domain}' http://127.0.0.1:{args.http_port}/health\n"
               f"  logs:  {stack.var}/webpods.log, {stack.var}/nginx/error.log, "
-              f"{stack.var}/pg/postgres.log", flush=True)
+              f"{stack.pg_root}/postgres.log", flush=True)
         while not stopping:
             for name, process in stack.processes.items():
                 if process.poll() is not None:

@@ -13,7 +13,7 @@
 //   GET  /_test/hang...                                            never answers
 import http from 'node:http';
 import process from 'node:process';
-import { OAuth2Issuer, OAuth2Service } from 'oauth2-mock-server';
+import { OAuth2Server } from 'oauth2-mock-server';
 
 const HOST = '127.0.0.1';
 
@@ -42,9 +42,11 @@ function bearerOf(request) {
 }
 
 async function startProvider(kind, port) {
-    const issuer = new OAuth2Issuer();
+    // Only its issuer and service are used (7.x exports no OAuth2Service); its own HTTP server
+    // is never started, the one below routes to service.requestHandler.
+    const mock = new OAuth2Server();
+    const { issuer, service } = mock;
     await issuer.keys.generate('RS256');
-    const service = new OAuth2Service(issuer);
     const users = {
         next: kind === 'plain'
             ? { id: 1001, login: 'octocat', name: 'The Octocat', email: null,
@@ -65,6 +67,13 @@ async function startProvider(kind, port) {
     service.on('beforeResponse', (tokenResponse, request) => {
         lastTokenRequest = { ...request.body };
         const user = users.byCode.get(request.body.code);
+        if (request.body.grant_type === 'authorization_code' && !user) {
+            // A code this provider never handed out (or one already used): refused, as a real
+            // provider does, rather than the library's token for anyone.
+            tokenResponse.statusCode = 400;
+            tokenResponse.body = { error: 'invalid_grant' };
+            return;
+        }
         if (tokenResponse.statusCode === 200 && user) {
             users.byCode.delete(request.body.code);
             users.byToken.set(tokenResponse.body.access_token, user);
