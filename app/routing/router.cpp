@@ -62,6 +62,32 @@ std::string allow_header(MethodSet methods) {
 
 }  // namespace
 
+RouteMatch match_route(HostKind host,
+                       http::Method method,
+                       const std::string& path,
+                       handlers::RouteParams params) {
+    const std::vector<Route>& table = route_table();
+    for (auto row = table.begin(); row != table.end(); ++row) {
+        if (row->host != host || !matches(row->shape, path, params)) {
+            continue;
+        }
+        // The first matching shape is the resource; its rows are its methods.
+        MethodSet allowed = 0;
+        for (auto same = row; same != table.end(); ++same) {
+            if (same->host != host || same->shape != row->shape) {
+                continue;
+            }
+            if ((same->methods & method_bit(method)) != 0) {
+                return {&*same, std::move(params)};
+            }
+            allowed |= same->methods;
+        }
+        throw errors::Error(errors::Code::kMethodNotAllowed)
+            .with_header("Allow", allow_header(allowed));
+    }
+    throw errors::Error(errors::Code::kNotFound);
+}
+
 HostRoute classify_host(std::string_view host, std::string_view domain) {
     if (host == domain) {
         return {HostKind::kMainDomain, {}};
@@ -103,26 +129,8 @@ http::Response dispatch(const handlers::Worker& worker, const http::Request& req
         params.pod = host.pod;
         params.stream_id = path.substr(1);
     }
-    const std::vector<Route>& table = route_table();
-    for (auto row = table.begin(); row != table.end(); ++row) {
-        if (row->host != host.kind || !matches(row->shape, path, params)) {
-            continue;
-        }
-        // The first matching shape is the resource; its rows are its methods.
-        MethodSet allowed = 0;
-        for (auto same = row; same != table.end(); ++same) {
-            if (same->host != host.kind || same->shape != row->shape) {
-                continue;
-            }
-            if ((same->methods & method_bit(request.method)) != 0) {
-                return run_pipeline(*same, worker, request, std::move(params));
-            }
-            allowed |= same->methods;
-        }
-        throw errors::Error(errors::Code::kMethodNotAllowed)
-            .with_header("Allow", allow_header(allowed));
-    }
-    throw errors::Error(errors::Code::kNotFound);
+    RouteMatch match = match_route(host.kind, request.method, path, std::move(params));
+    return run_pipeline(*match.route, worker, request, std::move(match.params));
 }
 
 }  // namespace webpods::routing

@@ -20,6 +20,19 @@ struct HostRoute {
 // SPEC §1: the domain itself, one label under it (valid or not), or anything else.
 HostRoute classify_host(std::string_view host, std::string_view domain);
 
+// The row of the route table for a request on a host of `host` kind, with the parameters its
+// path gave (pod hosts: params.pod set by the caller, stream_id = path without its '/').
+// Throws Error(NOT_FOUND) when no shape matches, Error(METHOD_NOT_ALLOWED) with Allow when the
+// resource has no row for the method. Pure: no I/O.
+struct RouteMatch {
+    const Route* route = nullptr;
+    handlers::RouteParams params;
+};
+RouteMatch match_route(HostKind host,
+                       http::Method method,
+                       const std::string& path,
+                       handlers::RouteParams params);
+
 // Answers one request; throws errors::Error for every client mistake.
 http::Response dispatch(const handlers::Worker& worker, const http::Request& request);
 

@@ -144,6 +144,31 @@ class OwnershipTest(unittest.TestCase):
         delete = request("DELETE", "/", host=pod_host(pod), token=token(alice, pod))
         self.assertEqual(delete.status, 403)
 
+    def test_racing_transfers_by_one_owner_hand_the_pod_over_once(self):
+        # The owner check and the owner update are one transaction (issue 11): of several
+        # transfers released together, exactly one wins, .meta/owner gains exactly one record,
+        # and the pod belongs to the user that record names.
+        for attempt in range(3):
+            pod, alice = new_pod(), new_user("alice")
+            heirs = [new_user(f"heir{n}") for n in range(6)]
+            write(pod, "blog", "hi", alice)
+            jwt = token(alice, pod)
+
+            def transfer(connection, n):
+                return request("POST", "/.meta/owner", host=pod_host(pod), token=jwt,
+                               body={"owner": user_id(heirs[n])}, connection=connection)
+
+            answers = together(len(heirs), transfer)
+            with self.subTest(attempt=attempt):
+                self.assertEqual(sorted(answer.status for answer in answers),
+                                 [201] + [403] * (len(heirs) - 1), answers)
+                winner = heirs[[answer.status for answer in answers].index(201)]
+                listing = read(pod, "/.meta/owner", winner).json()
+                self.assertEqual(listing["total"], 2, listing)
+                self.assertEqual(listing["records"][1]["content"], {"owner": user_id(winner)})
+                self.assertEqual(write(pod, "heir-stream", "x", winner).status, 201)
+                self.assertEqual(write(pod, "alice-stream", "x", alice).status, 403)
+
     def test_transfer_to_unknown_user_or_malformed_body_is_invalid_input(self):
         pod, alice = new_pod(), new_user("alice")
         write(pod, "blog", "hi", alice)
