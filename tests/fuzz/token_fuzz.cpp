@@ -14,9 +14,8 @@
 namespace {
 
 namespace auth = webpods::auth;
-#include "encoding/utf8.h"
-#include "errors/errors.h"
-namespace http = webpods::http;
+namespace encoding = webpods::encoding;
+namespace errors = webpods::errors;
 using webpods::fuzz::expect;
 
 // token_seeds.py signs the seeds in corpus/token_fuzz with this secret.
