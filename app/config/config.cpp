@@ -250,9 +250,21 @@ void read_database(const Section& database, Database& result) {
     result.password = database.string_or("password", result.password);
 }
 
+// HMAC-SHA256 keys: shorter than the hash's 32 bytes, a secret is the weakest part of a token
+// or session key, and guessable ones ("secret", "changeme") are short (SPEC §7).
+constexpr std::size_t kMinSecretBytes = 32;
+
+std::string required_secret(const Section& auth, const std::string& key) {
+    std::string secret = auth.required_string(key);
+    if (secret.size() < kMinSecretBytes) {
+        fail("auth." + key, "must be at least 32 bytes (e.g. openssl rand -hex 32)");
+    }
+    return secret;
+}
+
 void read_auth(const Section& auth, Config& config) {
-    config.jwt_secret = auth.required_string("jwtSecret");
-    config.session_secret = auth.required_string("sessionSecret");
+    config.jwt_secret = required_secret(auth, "jwtSecret");
+    config.session_secret = required_secret(auth, "sessionSecret");
     config.jwt_expiry = auth.positive_or("jwtExpiry", config.jwt_expiry);
 }
 

@@ -37,6 +37,10 @@ CodeInfo describe(Code code) {
             return {Kind::kUnauthenticated, "NO_SESSION", "No session"};
         case Code::kForbidden:
             return {Kind::kForbidden, "FORBIDDEN", "Access denied"};
+        case Code::kCrossOriginRequest:
+            return {Kind::kForbidden,
+                    "CROSS_ORIGIN_REQUEST",
+                    "Cookie-authenticated changes must come from this site's own pages"};
         case Code::kPodNotFound:
             return {Kind::kNotFound, "POD_NOT_FOUND", "Pod not found"};
         case Code::kStreamNotFound:

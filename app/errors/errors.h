@@ -45,6 +45,7 @@ enum class Code {
     kPodMismatch,
     kNoSession,
     kForbidden,
+    kCrossOriginRequest,  // a cookie-authenticated state change from another origin (SPEC §9)
     // What is missing or taken.
     kPodNotFound,
     kStreamNotFound,

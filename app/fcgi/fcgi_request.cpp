@@ -121,6 +121,8 @@ http::Request FcgiRequest::read(std::size_t max_body_size) const {
             }
         } else if (name == "REMOTE_ADDR") {
             request.remote_addr = std::string(value);
+        } else if (name == "SERVER_PORT") {
+            request.server_port = std::string(value);
         } else if (name == "HTTPS") {
             request.https = value == "on";
         } else if (name == "CONTENT_TYPE") {

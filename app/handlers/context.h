@@ -30,10 +30,10 @@ using LinkTable = std::map<std::string, std::string, std::less<>>;
 // link table is seen by the very next request on every worker. See doc/permissions.md.
 class WorkerCache {
 public:
-    // The allow list folded up to head.record_count; fetch_records(first, end) reads the records
-    // the cache lacks.
+    // The allow list of `pod` (whose allow_list head is set) folded up to its record count for
+    // the pod's current owner; fetch_records(first, end) reads the records the cache lacks.
     template <typename FetchRecords>
-    std::shared_ptr<const permissions::AllowList> allow_list(const store::StreamHead& head,
+    std::shared_ptr<const permissions::AllowList> allow_list(const store::PodContext& pod,
                                                              FetchRecords fetch_records);
     // The link table from the latest record of .meta/links.
     template <typename FetchLatest>
@@ -98,8 +98,9 @@ struct RequestContext {
 };
 
 template <typename FetchRecords>
-std::shared_ptr<const permissions::AllowList> WorkerCache::allow_list(const store::StreamHead& head,
+std::shared_ptr<const permissions::AllowList> WorkerCache::allow_list(const store::PodContext& pod,
                                                                       FetchRecords fetch_records) {
+    const store::StreamHead& head = *pod.allow_list;
     Entry<permissions::AllowList> cached;
     {
         const std::lock_guard<std::mutex> lock(mutex_);
@@ -108,17 +109,21 @@ std::shared_ptr<const permissions::AllowList> WorkerCache::allow_list(const stor
             cached = found->second;
         }
     }
+    // A transfer changes whose grants count, so a list folded for another owner is folded anew.
+    if (cached.value && cached.value->owner_auth_id() != pod.owner_auth_id) {
+        cached = {};
+    }
     if (cached.value && cached.record_count == head.record_count) {
         return cached.value;
     }
     // Only the records appended since the cached count are read and folded in.
-    auto updated = cached.value && cached.record_count < head.record_count
-                       ? std::make_shared<permissions::AllowList>(*cached.value)
-                       : std::make_shared<permissions::AllowList>();
-    const long long first =
-        cached.value && cached.record_count < head.record_count ? cached.record_count : 0;
-    for (const auto& record_json : fetch_records(first, head.record_count)) {
-        updated->apply(record_json);
+    const bool extends = cached.value && cached.record_count < head.record_count;
+    auto updated = extends ? std::make_shared<permissions::AllowList>(*cached.value)
+                           : std::make_shared<permissions::AllowList>(
+                                 pod.allow_list_creator_auth_id, pod.owner_auth_id);
+    const long long first = extends ? cached.record_count : 0;
+    for (const auto& record : fetch_records(first, head.record_count)) {
+        updated->apply(record.content, record.author);
     }
     const std::lock_guard<std::mutex> lock(mutex_);
     if (allow_lists_.size() >= kMaxEntries) {

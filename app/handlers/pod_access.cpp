@@ -46,14 +46,9 @@ bool may(RequestContext& context,
     }
     std::shared_ptr<const permissions::AllowList> allow_list;
     if (pod.allow_list && stream.access_permission.front() == '/') {
-        allow_list = context.worker.cache.allow_list(
-            *pod.allow_list, [&context, &pod](long long first, long long end) {
-                std::vector<std::string> contents;
-                for (auto& record :
-                     store::list_records(context.tx(), pod.allow_list->id, first, end)) {
-                    contents.push_back(std::move(record.content));
-                }
-                return contents;
+        allow_list =
+            context.worker.cache.allow_list(pod, [&context, &pod](long long first, long long end) {
+                return store::list_records(context.tx(), pod.allow_list->id, first, end);
             });
     }
     return permissions::can(

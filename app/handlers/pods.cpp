@@ -6,6 +6,7 @@
 
 #include "errors/errors.h"
 #include "handlers/pod_access.h"
+#include "handlers/record_view.h"
 #include "json/recognizer.h"
 #include "json/writer.h"
 #include "store/pods.h"
@@ -22,8 +23,13 @@ using errors::Error;
 
 Error invalid_input(const char* message) { return Error(Code::kInvalidInput, message); }
 
-// The body as a JSON object, or INVALID_INPUT.
-Poco::JSON::Object::Ptr json_object_body(const std::string& body) {
+// The body of a system record (SPEC §9: always application/json, so that no HTML form of another
+// site can send one) as a JSON object, or INVALID_INPUT.
+Poco::JSON::Object::Ptr json_object_body(const http::Request& request) {
+    if (!is_json_type(record_content_type(request))) {
+        throw invalid_input("System records must be sent as application/json");
+    }
+    const std::string& body = request.body;
     if (!json::is_valid(body)) {
         throw invalid_input("Body must be a JSON object");
     }
@@ -89,7 +95,7 @@ http::Response transfer_owner(RequestContext& context) {
     if (!permissions::is_owner(subject_of(principal), pod_context.owner_id)) {
         throw Error(Code::kForbidden);
     }
-    const auto body = json_object_body(context.request.body);
+    const auto body = json_object_body(context.request);
     if (!body->has("owner") || !body->get("owner").isString()) {
         throw invalid_input("owner must be a user id");
     }
@@ -124,7 +130,7 @@ http::Response set_links(RequestContext& context) {
     if (!permissions::is_owner(subject_of(principal), pod_context.owner_id)) {
         throw Error(Code::kForbidden);
     }
-    const auto body = json_object_body(context.request.body);
+    const auto body = json_object_body(context.request);
     for (const auto& [path, target] : *body) {
         if (!target.isString()) {
             throw invalid_input("Every link target must be a string");

@@ -7,21 +7,66 @@
 
 #include "encoding/encoding.h"
 #include "encoding/utf8.h"
+#include "errors/errors.h"
 #include "json/writer.h"
 
 namespace webpods::handlers {
 
-bool is_json_type(std::string_view content_type) {
-    const std::string_view media = content_type.substr(0, content_type.find(';'));
-    static constexpr std::string_view kJson = "application/json";
-    std::string_view trimmed = media;
-    while (!trimmed.empty() && trimmed.back() == ' ') {
-        trimmed.remove_suffix(1);
+namespace {
+
+constexpr std::size_t kMaxContentType = 255;
+
+}  // namespace
+
+// X-Content-Type, else Content-Type without parameters, else text/plain; form encoding is what
+// `curl -d` sends for plain text, so it counts as text/plain.
+std::string record_content_type(const http::Request& request) {
+    std::string type(request.header("x-content-type"));
+    if (type.empty()) {
+        const std::string_view header = request.header("content-type");
+        type = std::string(header.substr(0, header.find(';')));
     }
-    return trimmed.size() == kJson.size() &&
-           std::equal(trimmed.begin(), trimmed.end(), kJson.begin(), [](char a, char b) {
-               return std::tolower(static_cast<unsigned char>(a)) == b;
-           });
+    const auto not_space = [](char c) { return c != ' ' && c != '\t'; };
+    type.erase(type.begin(), std::find_if(type.begin(), type.end(), not_space));
+    type.erase(std::find_if(type.rbegin(), type.rend(), not_space).base(), type.end());
+    if (type.empty() || type == "application/x-www-form-urlencoded") {
+        return "text/plain";
+    }
+    const bool printable =
+        std::all_of(type.begin(), type.end(), [](char c) { return c >= 0x20 && c < 0x7f; });
+    if (!printable || type.size() > kMaxContentType) {
+        throw errors::Error(errors::Code::kInvalidInput, "Invalid content type");
+    }
+    return type;
+}
+
+std::string media_type_of(std::string_view content_type) {
+    std::string_view media = content_type.substr(0, content_type.find(';'));
+    const auto is_space = [](char c) { return c == ' ' || c == '\t'; };
+    while (!media.empty() && is_space(media.front())) {
+        media.remove_prefix(1);
+    }
+    while (!media.empty() && is_space(media.back())) {
+        media.remove_suffix(1);
+    }
+    std::string lower(media);
+    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) {
+        return static_cast<char>(std::tolower(c));
+    });
+    return lower;
+}
+
+bool is_json_type(std::string_view content_type) {
+    return media_type_of(content_type) == "application/json";
+}
+
+bool is_active_type(std::string_view content_type) {
+    const std::string media = media_type_of(content_type);
+    static constexpr std::string_view kXmlSuffix = "+xml";
+    return media == "text/html" || media == "application/xhtml+xml" || media == "image/svg+xml" ||
+           media == "text/xml" || media == "application/xml" ||
+           (media.size() > kXmlSuffix.size() &&
+            media.compare(media.size() - kXmlSuffix.size(), kXmlSuffix.size(), kXmlSuffix) == 0);
 }
 
 std::string record_json(const store::Record& record) {
@@ -58,7 +103,8 @@ std::string record_json(const store::Record& record) {
 
 http::Response raw_record_response(const http::Request& request,
                                    store::Record record,
-                                   Caching caching) {
+                                   Caching caching,
+                                   std::string_view owner_auth_id) {
     http::Response response;
     const std::string etag = "\"" + record.hash + "\"";
     response.set_header("ETag", etag);
@@ -79,6 +125,11 @@ http::Response raw_record_response(const http::Request& request,
     response.set_header("X-Timestamp", record.timestamp);
     response.set_header("X-Index", std::to_string(record.index));
     response.set_header("X-Content-Type-Options", "nosniff");
+    // SPEC §9: a page or image that can run script, written by anyone but the pod's owner,
+    // renders without the pod's origin, so its scripts reach no cookie and no storage of ours.
+    if (record.author != owner_auth_id && is_active_type(record.content_type)) {
+        response.set_header("Content-Security-Policy", "sandbox");
+    }
     response.body = std::move(record.content);
     return response;
 }

@@ -18,12 +18,25 @@ std::string record_json(const store::Record& record);
 enum class Caching { kImmutable, kRevalidate };
 
 // The record's bytes with its type and the X-Hash family of headers; 304 when the request's
-// If-None-Match names the hash.
+// If-None-Match names the hash. Active content (is_active_type) by an author other than
+// owner_auth_id, the pod's current owner, is sandboxed (SPEC §9).
 http::Response raw_record_response(const http::Request& request,
                                    store::Record record,
-                                   Caching caching);
+                                   Caching caching,
+                                   std::string_view owner_auth_id);
 
-// Whether a content type (parameters ignored, case-insensitive) is application/json.
+// The type a write stores (SPEC §2): X-Content-Type, else Content-Type without parameters, else
+// text/plain. Throws Error(INVALID_INPUT) for an unprintable or overlong type.
+std::string record_content_type(const http::Request& request);
+
+// A content type's media type: parameters and surrounding blanks dropped, lower-cased.
+std::string media_type_of(std::string_view content_type);
+
+// Whether a content type is application/json.
 bool is_json_type(std::string_view content_type);
+
+// Whether a content type can run script when a browser opens it (SPEC §9): HTML, XHTML, SVG
+// and every XML type.
+bool is_active_type(std::string_view content_type);
 
 }  // namespace webpods::handlers

@@ -22,29 +22,6 @@ using errors::Error;
 
 constexpr long long kDefaultListLimit = 100;
 constexpr long long kMaxListLimit = 1000;
-constexpr std::size_t kMaxContentType = 255;
-
-// X-Content-Type, else Content-Type without parameters, else text/plain; form encoding is what
-// `curl -d` sends for plain text, so it counts as text/plain.
-std::string content_type_of(const http::Request& request) {
-    std::string type(request.header("x-content-type"));
-    if (type.empty()) {
-        const std::string_view header = request.header("content-type");
-        type = std::string(header.substr(0, header.find(';')));
-    }
-    const auto not_space = [](char c) { return c != ' ' && c != '\t'; };
-    type.erase(type.begin(), std::find_if(type.begin(), type.end(), not_space));
-    type.erase(std::find_if(type.rbegin(), type.rend(), not_space).base(), type.end());
-    if (type.empty() || type == "application/x-www-form-urlencoded") {
-        return "text/plain";
-    }
-    const bool printable =
-        std::all_of(type.begin(), type.end(), [](char c) { return c >= 0x20 && c < 0x7f; });
-    if (!printable || type.size() > kMaxContentType) {
-        throw Error(Code::kInvalidInput, "Invalid content type");
-    }
-    return type;
-}
 
 // SPEC §2: access is honoured only when this write creates the stream.
 std::string access_of(const http::QueryParams& query) {
@@ -67,10 +44,16 @@ long long index_from_end(long long index, long long count) {
     return index < 0 ? count + index : index;
 }
 
+// How a read reached its stream: by its own path, or through the pod's .meta/links, whose
+// table can change what the same URL means (so such answers are never cached as immutable).
+enum class Reached { kDirectly, kByLink };
+
 // `prefetched` is the record the context statement already read for this index, if any.
 http::Response record_by_index(RequestContext& context,
+                               const store::PodContext& pod,
                                const store::Stream& stream,
                                long long requested,
+                               Reached reached,
                                std::optional<store::Record> prefetched = std::nullopt) {
     const long long index = index_from_end(requested, stream.head.record_count);
     if (index < 0 || index >= stream.head.record_count) {
@@ -82,9 +65,11 @@ http::Response record_by_index(RequestContext& context,
     if (!record) {
         throw Error(Code::kRecordNotFound);
     }
+    const bool fixed = requested >= 0 && reached == Reached::kDirectly;
     return raw_record_response(context.request,
                                std::move(*record),
-                               requested >= 0 ? Caching::kImmutable : Caching::kRevalidate);
+                               fixed ? Caching::kImmutable : Caching::kRevalidate,
+                               pod.owner_auth_id);
 }
 
 std::string records_array(const std::vector<store::Record>& records) {
@@ -155,8 +140,10 @@ http::Response record_list(RequestContext& context, const store::Stream& stream)
 }
 
 http::Response read_stream(RequestContext& context,
-                           const store::Stream& stream,
+                           const store::PodContext& pod,
+                           Reached reached,
                            std::optional<store::Record> prefetched) {
+    const store::Stream& stream = *pod.stream;
     const auto index_parameter = context.query.find("i");
     if (index_parameter == context.query.end()) {
         return record_list(context, stream);
@@ -168,7 +155,7 @@ http::Response read_stream(RequestContext& context,
     if (index->end) {
         return record_range(context, stream, index->first, *index->end);
     }
-    return record_by_index(context, stream, index->first, std::move(prefetched));
+    return record_by_index(context, pod, stream, index->first, reached, std::move(prefetched));
 }
 
 void require_read(RequestContext& context, const store::PodContext& pod) {
@@ -181,7 +168,8 @@ void require_read(RequestContext& context, const store::PodContext& pod) {
 // that name; `whole` is the pod context loaded for `path`.
 http::Response read_stream_or_alias(RequestContext& context,
                                     const std::string& path,
-                                    store::PodContext whole) {
+                                    store::PodContext whole,
+                                    Reached reached) {
     const std::size_t last_slash = path.rfind('/');
     const bool has_index = context.query.count("i") > 0;
     if (whole.stream || has_index || last_slash == std::string::npos) {
@@ -189,7 +177,8 @@ http::Response read_stream_or_alias(RequestContext& context,
             throw Error(Code::kStreamNotFound);
         }
         require_read(context, whole);
-        return read_stream(context, *whole.stream, std::move(whole.record));
+        std::optional<store::Record> prefetched = std::move(whole.record);
+        return read_stream(context, whole, reached, std::move(prefetched));
     }
     // Not a stream: the last segment names a record of the stream before it.
     const store::PodContext parent = require_pod(context, path.substr(0, last_slash));
@@ -201,14 +190,16 @@ http::Response read_stream_or_alias(RequestContext& context,
     if (ids::is_valid_alias(alias)) {
         auto record = store::find_record_by_alias(context.tx(), parent.stream->head.id, alias);
         if (record) {
-            return raw_record_response(context.request, std::move(*record), Caching::kImmutable);
+            // An alias names whatever record holds it: it can be read before it exists.
+            return raw_record_response(
+                context.request, std::move(*record), Caching::kRevalidate, parent.owner_auth_id);
         }
     }
     const auto index = ids::parse_integer(alias);
     if (!index) {
         throw Error(Code::kRecordNotFound);
     }
-    return record_by_index(context, *parent.stream, *index);
+    return record_by_index(context, parent, *parent.stream, *index, reached);
 }
 
 }  // namespace
@@ -226,7 +217,7 @@ http::Response write_record(RequestContext& context) {
     if (!alias.empty() && !ids::is_valid_alias(alias)) {
         throw Error(Code::kInvalidAlias);
     }
-    const std::string content_type = content_type_of(context.request);
+    const std::string content_type = record_content_type(context.request);
     const std::string& body = context.request.body;
     if (is_json_type(content_type) && !json::is_valid(body)) {
         throw Error(Code::kInvalidInput, "Body is not valid JSON");
@@ -284,13 +275,14 @@ http::Response read_path(RequestContext& context) {
                                         target_path.substr(1),
                                         target_path == path
                                             ? std::move(whole)
-                                            : require_pod(context, target_path.substr(1)));
+                                            : require_pod(context, target_path.substr(1)),
+                                        Reached::kByLink);
         }
     }
     if (stream_id.empty()) {
         throw Error(Code::kNotFound);
     }
-    return read_stream_or_alias(context, stream_id, std::move(whole));
+    return read_stream_or_alias(context, stream_id, std::move(whole), Reached::kDirectly);
 }
 
 http::Response delete_stream(RequestContext& context) {

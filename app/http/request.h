@@ -21,6 +21,7 @@ struct Request {
     std::map<std::string, std::string, std::less<>> headers;  // lower-case names: "content-type"
     std::string remote_addr;
     bool https = false;
+    std::string server_port;  // the port nginx received the request on (SERVER_PORT)
     std::string body;
 
     // The header's value, or empty when absent.

@@ -6,7 +6,10 @@
 
 namespace webpods::permissions {
 
-void AllowList::apply(std::string_view record_json) {
+void AllowList::apply(std::string_view record_json, std::string_view author) {
+    if (author != list_creator_auth_id_ && author != owner_auth_id_) {
+        return;
+    }
     try {
         Poco::JSON::Parser parser;
         const Poco::Dynamic::Var parsed = parser.parse(std::string(record_json));

@@ -4,6 +4,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 
 namespace webpods::permissions {
 
@@ -21,15 +22,26 @@ struct Grant {
     bool write = false;
 };
 
-// Latest grant per auth_id, folded from an allow-list stream's records in index order.
+// Latest grant per auth_id, folded from an allow-list stream's records in index order. Only
+// records written by the list's creator or the pod's current owner are grants (SPEC §2, §9):
+// anyone may append to a public list stream, and nobody may grant himself access by that.
 class AllowList {
 public:
-    // Folds one record of the list; records that are not a JSON object with a string "id" are
-    // ignored (the list is user data and may hold anything).
-    void apply(std::string_view record_json);
+    AllowList(std::string list_creator_auth_id, std::string owner_auth_id)
+        : list_creator_auth_id_(std::move(list_creator_auth_id)),
+          owner_auth_id_(std::move(owner_auth_id)) {}
+
+    // Folds one record of the list, written by `author`; records by anyone else, and records
+    // that are not a JSON object with a string "id", are ignored.
+    void apply(std::string_view record_json, std::string_view author);
     const Grant* find(std::string_view auth_id) const;
 
+    // The owner this list was folded for: after a transfer it must be folded again.
+    const std::string& owner_auth_id() const { return owner_auth_id_; }
+
 private:
+    std::string list_creator_auth_id_;
+    std::string owner_auth_id_;
     std::unordered_map<std::string, Grant> grants_;
 };
 

@@ -1,8 +1,11 @@
 // The request pipeline: authenticate, charge and load, handler, common headers.
 #include "routing/pipeline.h"
 
+#include <algorithm>
+#include <cctype>
 #include <optional>
 
+#include "auth/cookies.h"
 #include "auth/principal.h"
 #include "errors/errors.h"
 #include "handlers/pod_access.h"
@@ -53,6 +56,50 @@ std::optional<auth::Principal> authenticate(AuthPolicy policy, RequestContext& c
             break;
     }
     return principal;
+}
+
+// The origin of this host as nginx received the request: what a page of its own sends as Origin.
+std::string own_origin(const http::Request& request) {
+    const std::string_view default_port = request.https ? "443" : "80";
+    std::string origin = (request.https ? "https://" : "http://") + request.host;
+    if (!request.server_port.empty() && request.server_port != default_port) {
+        origin += ":" + request.server_port;
+    }
+    return origin;
+}
+
+bool carries_credential_cookie(const http::Request& request) {
+    for (const auth::CookieId id :
+         {auth::CookieId::kSession, auth::CookieId::kMainToken, auth::CookieId::kPodToken}) {
+        if (auth::read_cookie(request, id)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+// SPEC §9: to a browser every pod is the same site, so SameSite cookies do not keep one pod's
+// page from writing to another. A state change that a cookie authenticates must come from a
+// page of this very origin; one that carries Authorization was made by code holding the token.
+void check_origin(const RequestContext& context) {
+    const http::Request& request = context.request;
+    const bool changes_state =
+        request.method == http::Method::kPost || request.method == http::Method::kDelete;
+    if (!changes_state || !request.header("authorization").empty() ||
+        !carries_credential_cookie(request)) {
+        return;
+    }
+    std::string origin(request.header("origin"));
+    std::transform(origin.begin(), origin.end(), origin.begin(), [](unsigned char c) {
+        return static_cast<char>(std::tolower(c));
+    });
+    const bool same_origin = origin.empty() ? request.header("sec-fetch-site") == "same-origin"
+                                            : origin == own_origin(request);
+    if (!same_origin) {
+        throw Error(Code::kCrossOriginRequest,
+                    {},
+                    "Origin '" + origin.substr(0, 128) + "' on " + own_origin(request));
+    }
 }
 
 std::string context_stream(PodContextOf pod_context, const RequestContext& context) {
@@ -143,7 +190,7 @@ http::Response run_pipeline(const Route& route,
         status.reset();
         RequestContext context{worker, request, &tx, query, params, {}, {}};
         context.principal = authenticate(route.auth, context);
-        // TODO(#12): the Origin check of SPEC §9 runs here, for every route that writes.
+        check_origin(context);
         status = charge_and_load(route, context);
         try {
             return route.handler(context);

@@ -1,5 +1,5 @@
 // The request pipeline: the steps every route runs, once, in this order [nginx phases]:
-//   lease → authenticate → (origin check, SPEC §9) → charge + pod context → handler
+//   lease → authenticate → origin check (SPEC §9) → charge + pod context → handler
 //   → common headers (rate-limit headers, also on errors).
 // A handler receives what the steps established in its RequestContext and returns a response.
 #pragma once

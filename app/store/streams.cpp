@@ -26,11 +26,12 @@ constexpr const char* kRequestContext =
     "            CAST(extract(epoch FROM w.window_start + interval '1 hour') AS bigint) "
     "              AS resets_at) "
     "SELECT c.count AS window_count, c.resets_at AS window_resets_at, "
-    "       p.id AS pod_id, p.owner_id::text AS owner_id, "
+    "       p.id AS pod_id, p.owner_id::text AS owner_id, o.auth_id AS owner_auth_id, "
     "       s.id AS s_id, s.name AS s_name, s.access_permission AS s_access_permission, "
     "       s.creator_id AS s_creator_id, s.record_count AS s_record_count, "
     "       s.last_hash AS s_last_hash, s.created_at AS s_created_at, "
     "       a.id AS a_id, a.record_count AS a_record_count, a.last_hash AS a_last_hash, "
+    "       ac.auth_id AS a_creator_auth_id, "
     "       l.id AS l_id, l.record_count AS l_record_count, l.last_hash AS l_last_hash, "
     "       r.index AS r_index, r.content_hex AS r_content_hex, "
     "       r.content_type AS r_content_type, r.alias AS r_alias, r.author AS r_author, "
@@ -38,9 +39,11 @@ constexpr const char* kRequestContext =
     "FROM (SELECT 1) AS one "
     "LEFT JOIN counted c ON true "
     "LEFT JOIN pod p ON p.name = :pod "
+    "LEFT JOIN app_user o ON o.id = p.owner_id "
     "LEFT JOIN stream_row s ON s.pod_id = p.id AND s.name = :stream "
     "LEFT JOIN stream_row a ON a.pod_id = p.id AND left(s.access_permission, 1) = '/' "
     "                      AND a.name = substr(s.access_permission, 2) "
+    "LEFT JOIN app_user ac ON ac.id = CAST(a.creator_id AS uuid) "
     "LEFT JOIN stream_row l ON l.pod_id = p.id AND l.name = '.meta/links' "
     "LEFT JOIN record_row r ON :want_record = 1 AND r.stream_id = s.id "
     "                      AND r.index = :record_index "
@@ -82,8 +85,12 @@ std::optional<PodContext> pod_context_from(const soci::row& row) {
     PodContext found;
     found.pod_id = row.get<long long>("pod_id");
     found.owner_id = row.get<std::string>("owner_id");
+    found.owner_auth_id = row.get<std::string>("owner_auth_id");
     found.stream = stream_from(row, "s_");
     found.allow_list = head_from(row, "a_");
+    if (found.allow_list) {
+        found.allow_list_creator_auth_id = row.get<std::string>("a_creator_auth_id");
+    }
     found.links = head_from(row, "l_");
     if (row.get_indicator("r_index") == soci::i_ok) {
         found.record = record_from(row, "r_");

@@ -16,11 +16,13 @@ namespace webpods::store {
 // and to notice whether a worker's cached allow list or link table is still current.
 struct PodContext {
     long long pod_id = 0;
-    std::string owner_id;                  // uuid
-    std::optional<Stream> stream;          // the requested stream, when it exists
-    std::optional<StreamHead> allow_list;  // head of the stream's allow list, when it names one
-    std::optional<StreamHead> links;       // head of .meta/links, when it exists
-    std::optional<Record> record;          // the record asked for by index, when it exists
+    std::string owner_id;                    // uuid
+    std::string owner_auth_id;               // the owner's auth_id, as records name authors
+    std::optional<Stream> stream;            // the requested stream, when it exists
+    std::optional<StreamHead> allow_list;    // head of the stream's allow list, when it names one
+    std::string allow_list_creator_auth_id;  // who created that list (auth_id), when it exists
+    std::optional<StreamHead> links;         // head of .meta/links, when it exists
+    std::optional<Record> record;            // the record asked for by index, when it exists
 };
 
 // What a request asks of load_request_context.

@@ -14,7 +14,7 @@ namespace webpods::config {
 namespace {
 
 constexpr std::string_view kMinimal = R"({"server": {"domain": "webpods.localhost"},
-                                         "auth": {"jwtSecret": "j", "sessionSecret": "s"}})";
+                                         "auth": {"jwtSecret": "jjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjj", "sessionSecret": "ssssssssssssssssssssssssssssssss"}})";
 
 constexpr std::string_view kGithub =
     R"({"id": "github", "clientId": "c", "authUrl": "https://github.com/login/oauth/authorize",
@@ -23,8 +23,8 @@ constexpr std::string_view kGithub =
 
 std::optional<std::string> fake_env(const std::string& name) {
     static const std::map<std::string, std::string> environment = {
-        {"WEBPODS_JWT_SECRET", "jwt-from-env"},
-        {"WEBPODS_SESSION_SECRET", "session-from-env"},
+        {"WEBPODS_JWT_SECRET", "jwt-from-env-0123456789abcdef0123456789"},
+        {"WEBPODS_SESSION_SECRET", "session-from-env-0123456789abcdef012345"},
         {"WEBPODS_DB_PASSWORD", "db-from-env"},
         {"GITHUB_SECRET", "gh-from-env"},
         {"GOOGLE_SECRET", "google-from-env"},
@@ -71,8 +71,8 @@ BOOST_AUTO_TEST_CASE(minimal_config_gets_the_documented_defaults) {
     BOOST_TEST(config.public_url == "https://webpods.localhost");
     BOOST_TEST(config.max_payload_size == 10485760);
     BOOST_TEST(!config.database.configured);
-    BOOST_TEST(config.jwt_secret == "j");
-    BOOST_TEST(config.session_secret == "s");
+    BOOST_TEST(config.jwt_secret == std::string(32, 'j'));
+    BOOST_TEST(config.session_secret == std::string(32, 's'));
     BOOST_TEST(config.jwt_expiry == 604800);
     BOOST_TEST(config.default_provider.empty());
     BOOST_TEST(config.providers.empty());
@@ -117,8 +117,8 @@ BOOST_AUTO_TEST_CASE(spec_example_is_read_with_environment_variables) {
     BOOST_TEST(config.database.configured);
     BOOST_TEST(config.database.host == "/path/to/socket/dir");
     BOOST_TEST(config.database.password == "db-from-env");
-    BOOST_TEST(config.jwt_secret == "jwt-from-env");
-    BOOST_TEST(config.session_secret == "session-from-env");
+    BOOST_TEST(config.jwt_secret == "jwt-from-env-0123456789abcdef0123456789");
+    BOOST_TEST(config.session_secret == "session-from-env-0123456789abcdef012345");
     BOOST_TEST(config.default_provider == "github");
     BOOST_TEST(config.providers.size() == 2U);
     BOOST_TEST(config.providers[0].client_secret == "gh-from-env");
@@ -133,28 +133,29 @@ BOOST_AUTO_TEST_CASE(spec_example_is_read_with_environment_variables) {
 
 BOOST_AUTO_TEST_CASE(missing_environment_variable_names_key_and_variable) {
     BOOST_TEST(error_of(R"({"server": {"domain": "webpods.localhost"},
-                            "auth": {"jwtSecret": "$NOT_SET", "sessionSecret": "s"}})") ==
+                            "auth": {"jwtSecret": "$NOT_SET", "sessionSecret": "ssssssssssssssssssssssssssssssss"}})") ==
                "auth.jwtSecret: environment variable NOT_SET is not set");
 }
 
 BOOST_AUTO_TEST_CASE(dollar_that_is_not_a_whole_variable_name_stays_literal) {
     const Config config = parse(R"({"server": {"domain": "webpods.localhost"},
-        "auth": {"jwtSecret": "a$WEBPODS_JWT_SECRET", "sessionSecret": "$"}})");
-    BOOST_TEST(config.jwt_secret == "a$WEBPODS_JWT_SECRET");
-    BOOST_TEST(config.session_secret == "$");
+        "auth": {"jwtSecret": "a$WEBPODS_JWT_SECRET-and-enough-bytes",
+                 "sessionSecret": "$ is a dollar, not a variable name"}})");
+    BOOST_TEST(config.jwt_secret == "a$WEBPODS_JWT_SECRET-and-enough-bytes");
+    BOOST_TEST(config.session_secret == "$ is a dollar, not a variable name");
 }
 
 BOOST_AUTO_TEST_CASE(unknown_key_is_rejected_with_its_path) {
     BOOST_TEST(error_of(with(R"("bogus": 1)")) == "bogus: unknown key");
     BOOST_TEST(error_of(R"({"server": {"domain": "webpods.localhost", "bogus": 1},
-                            "auth": {"jwtSecret": "j", "sessionSecret": "s"}})") ==
+                            "auth": {"jwtSecret": "jjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjj", "sessionSecret": "ssssssssssssssssssssssssssssssss"}})") ==
                "server.bogus: unknown key");
     BOOST_TEST(error_of(with(R"("rateLimits": {"write": 5})")) == "rateLimits.write: unknown key");
 }
 
 BOOST_AUTO_TEST_CASE(misspelt_key_is_reported_as_unknown_not_as_missing) {
     BOOST_TEST(error_of(R"({"server": {"domian": "webpods.localhost"},
-                            "auth": {"jwtSecret": "j", "sessionSecret": "s"}})") ==
+                            "auth": {"jwtSecret": "jjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjj", "sessionSecret": "ssssssssssssssssssssssssssssssss"}})") ==
                "server.domian: unknown key");
 }
 
@@ -175,7 +176,7 @@ BOOST_AUTO_TEST_CASE(wrong_type_is_rejected_with_its_path) {
     BOOST_TEST(error_of(with(R"("oauth": {"providers": {}})")) ==
                "oauth.providers: expected an array");
     BOOST_TEST(error_of(R"({"server": {"domain": 7},
-                            "auth": {"jwtSecret": "j", "sessionSecret": "s"}})") ==
+                            "auth": {"jwtSecret": "jjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjj", "sessionSecret": "ssssssssssssssssssssssssssssssss"}})") ==
                "server.domain: expected a string");
 }
 
@@ -188,19 +189,31 @@ BOOST_AUTO_TEST_CASE(numbers_must_be_positive_and_in_range) {
                "database.port: must be at most 65535");
 }
 
+BOOST_AUTO_TEST_CASE(secrets_shorter_than_32_bytes_are_refused) {
+    BOOST_TEST(error_of(R"({"server": {"domain": "webpods.localhost"},
+                            "auth": {"jwtSecret": "short", "sessionSecret": "ssssssssssssssssssssssssssssssss"}})") ==
+               "auth.jwtSecret: must be at least 32 bytes (e.g. openssl rand -hex 32)");
+    BOOST_TEST(error_of(R"({"server": {"domain": "webpods.localhost"},
+                            "auth": {"jwtSecret": "jjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjj", "sessionSecret": "sssssssssssssssssssssssssssssss"}})") ==
+               "auth.sessionSecret: must be at least 32 bytes (e.g. openssl rand -hex 32)");
+}
+
 BOOST_AUTO_TEST_CASE(missing_required_values_are_rejected) {
-    BOOST_TEST(error_of(R"({"auth": {"jwtSecret": "j", "sessionSecret": "s"}})") ==
-               "server.domain: required");
+    BOOST_TEST(
+        error_of(
+            R"({"auth": {"jwtSecret": "jjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjj", "sessionSecret": "ssssssssssssssssssssssssssssssss"}})") ==
+        "server.domain: required");
     BOOST_TEST(error_of(R"({"server": {"domain": "webpods.localhost"}})") ==
                "auth.jwtSecret: required");
     BOOST_TEST(error_of(R"({"server": {"domain": "webpods.localhost"},
-                            "auth": {"jwtSecret": "j", "sessionSecret": ""}})") ==
+                            "auth": {"jwtSecret": "jjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjj", "sessionSecret": ""}})") ==
                "auth.sessionSecret: required");
 }
 
 BOOST_AUTO_TEST_CASE(domain_and_public_url_are_checked) {
     const auto config_with_server = [](const std::string& server) {
-        return R"({"server": )" + server + R"(, "auth": {"jwtSecret": "j", "sessionSecret": "s"}})";
+        return R"({"server": )" + server +
+               R"(, "auth": {"jwtSecret": "jjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjj", "sessionSecret": "ssssssssssssssssssssssssssssssss"}})";
     };
     BOOST_TEST(error_of(config_with_server(R"({"domain": "WebPods.localhost"})")) ==
                "server.domain: must be a lower-case DNS name");

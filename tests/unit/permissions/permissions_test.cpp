@@ -31,21 +31,36 @@ BOOST_AUTO_TEST_CASE(private_streams_belong_to_the_creator_only) {
     BOOST_TEST(!permissions::can(kAnonymous, Action::kRead, stream("private"), nullptr));
 }
 
+constexpr const char* kListCreator = "auth:test:list-creator";
+constexpr const char* kPodOwner = "auth:test:pod-owner";
+
 BOOST_AUTO_TEST_CASE(allow_list_latest_record_per_user_wins) {
-    permissions::AllowList list;
-    list.apply(R"({"id":"auth:test:other","read":true,"write":true})");
+    permissions::AllowList list(kListCreator, kPodOwner);
+    list.apply(R"({"id":"auth:test:other","read":true,"write":true})", kListCreator);
     BOOST_TEST(permissions::can(kOther, Action::kWrite, stream("/members"), &list));
-    list.apply(R"({"id":"auth:test:other","read":true,"write":false})");
+    list.apply(R"({"id":"auth:test:other","read":true,"write":false})", kListCreator);
     BOOST_TEST(permissions::can(kOther, Action::kRead, stream("/members"), &list));
     BOOST_TEST(!permissions::can(kOther, Action::kWrite, stream("/members"), &list));
-    list.apply(R"({"id":"auth:test:other","read":false})");
+    list.apply(R"({"id":"auth:test:other","read":false})", kListCreator);
+    BOOST_TEST(!permissions::can(kOther, Action::kRead, stream("/members"), &list));
+}
+
+BOOST_AUTO_TEST_CASE(grants_count_only_from_the_list_creator_or_the_pod_owner) {
+    permissions::AllowList list(kListCreator, kPodOwner);
+    list.apply(R"({"id":"auth:test:other","read":true,"write":true})", "auth:test:other");
+    BOOST_TEST(!permissions::can(kOther, Action::kRead, stream("/members"), &list));
+    list.apply(R"({"id":"auth:test:other","read":true})", kPodOwner);
+    BOOST_TEST(permissions::can(kOther, Action::kRead, stream("/members"), &list));
+    list.apply(R"({"id":"auth:test:other","read":false})", "auth:test:stranger");
+    BOOST_TEST(permissions::can(kOther, Action::kRead, stream("/members"), &list));
+    list.apply(R"({"id":"auth:test:other","read":false})", kListCreator);
     BOOST_TEST(!permissions::can(kOther, Action::kRead, stream("/members"), &list));
 }
 
 BOOST_AUTO_TEST_CASE(missing_list_or_record_denies_but_creator_passes) {
-    permissions::AllowList list;
-    list.apply("not json");
-    list.apply(R"(["id","auth:test:other"])");
+    permissions::AllowList list(kListCreator, kPodOwner);
+    list.apply("not json", kListCreator);
+    list.apply(R"(["id","auth:test:other"])", kListCreator);
     BOOST_TEST(!permissions::can(kOther, Action::kRead, stream("/members"), &list));
     BOOST_TEST(!permissions::can(kOther, Action::kRead, stream("/members"), nullptr));
     BOOST_TEST(!permissions::can(kAnonymous, Action::kRead, stream("/members"), &list));
