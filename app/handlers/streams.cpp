@@ -44,9 +44,10 @@ long long index_from_end(long long index, long long count) {
     return index < 0 ? count + index : index;
 }
 
-// How a read reached its stream: by its own path, or through the pod's .meta/links, whose
-// table can change what the same URL means (so such answers are never cached as immutable).
-enum class Reached { kDirectly, kByLink };
+// How a read reached its record: by the stream's path and an index, or indirectly, through the
+// pod's .meta/links or an alias path (whose integer fallback an alias may take over later).
+// What an indirect URL means can change, so its answers are never cached as immutable.
+enum class Reached { kDirectly, kIndirectly };
 
 // `prefetched` is the record the context statement already read for this index, if any.
 http::Response record_by_index(RequestContext& context,
@@ -199,7 +200,7 @@ http::Response read_stream_or_alias(RequestContext& context,
     if (!index) {
         throw Error(Code::kRecordNotFound);
     }
-    return record_by_index(context, parent, *parent.stream, *index, reached);
+    return record_by_index(context, parent, *parent.stream, *index, Reached::kIndirectly);
 }
 
 }  // namespace
@@ -276,7 +277,7 @@ http::Response read_path(RequestContext& context) {
                                         target_path == path
                                             ? std::move(whole)
                                             : require_pod(context, target_path.substr(1)),
-                                        Reached::kByLink);
+                                        Reached::kIndirectly);
         }
     }
     if (stream_id.empty()) {
