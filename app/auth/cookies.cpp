@@ -1,6 +1,8 @@
 // Cookie names and Set-Cookie values, built the same way for every cookie of ours.
 #include "auth/cookies.h"
 
+#include <openssl/crypto.h>
+
 #include <algorithm>
 
 namespace webpods::auth {
@@ -18,6 +20,10 @@ std::string_view bare_name(CookieId id) {
             return "token";
         case CookieId::kPodToken:
             return "pod_token";
+        case CookieId::kLoginState:
+            return "webpods.state";
+        case CookieId::kPodLogin:
+            return "webpods.login";
     }
     return {};
 }
@@ -48,6 +54,15 @@ std::string expired_cookie(CookieId id, const http::Request& request) {
 
 std::optional<std::string> read_cookie(const http::Request& request, CookieId id) {
     return request.cookie(cookie_name(id, request));
+}
+
+bool cookie_equals(const http::Request& request, CookieId id, std::string_view expected) {
+    const std::optional<std::string> value = read_cookie(request, id);
+    return value && !expected.empty() && equal_in_constant_time(*value, expected);
+}
+
+bool equal_in_constant_time(std::string_view a, std::string_view b) {
+    return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
 }  // namespace webpods::auth

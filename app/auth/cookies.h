@@ -10,9 +10,11 @@
 namespace webpods::auth {
 
 enum class CookieId {
-    kSession,    // webpods.sid: the browser's session on the main domain
-    kMainToken,  // token: the global token on the main domain
-    kPodToken,   // pod_token: a pod token on its pod
+    kSession,     // webpods.sid: the browser's session on the main domain
+    kMainToken,   // token: the global token on the main domain
+    kPodToken,    // pod_token: a pod token on its pod
+    kLoginState,  // webpods.state: binds a provider login to this browser, on the main domain
+    kPodLogin,    // webpods.login: binds a pod's /login to its /auth/callback, on the pod
 };
 
 // The cookie's name for this request: over https "__Host-" and the bare name (so a sibling pod
@@ -32,5 +34,13 @@ std::string expired_cookie(CookieId id, const http::Request& request);
 
 // The cookie's value in the request, read under this request's name only; nullopt when absent.
 std::optional<std::string> read_cookie(const http::Request& request, CookieId id);
+
+// Whether the request carries the cookie with exactly this value, compared in constant time (it
+// holds a secret). False when the cookie is absent or expected is empty.
+bool cookie_equals(const http::Request& request, CookieId id, std::string_view expected);
+
+// a == b without an early exit on the first differing byte (CRYPTO_memcmp); only the lengths
+// may show in the timing.
+bool equal_in_constant_time(std::string_view a, std::string_view b);
 
 }  // namespace webpods::auth

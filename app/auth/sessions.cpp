@@ -1,4 +1,4 @@
-// Session cookies and the keys stored for them (OpenSSL HMAC), over store/sessions.
+// Session cookies, login state cookies and the keys stored for them (OpenSSL HMAC).
 #include "auth/sessions.h"
 
 #include <openssl/evp.h>
@@ -83,6 +83,24 @@ void end_session(store::Tx& tx, const config::Config& config, const http::Reques
     if (const std::optional<std::string> key = session_key_of(config, request)) {
         store::delete_session(tx, *key);
     }
+}
+
+LoginBinding bind_login(const config::Config& config,
+                        const http::Request& request,
+                        long long lifetime_seconds) {
+    const std::string secret = random_url_token(kCookieBytes);
+    return LoginBinding{
+        session_key(config, secret),
+        set_cookie(CookieId::kLoginState, secret, lifetime_seconds, request),
+    };
+}
+
+bool is_bound_login(const config::Config& config,
+                    const http::Request& request,
+                    std::string_view stored_key) {
+    const std::optional<std::string> secret = read_cookie(request, CookieId::kLoginState);
+    return secret && !secret->empty() && !stored_key.empty() &&
+           equal_in_constant_time(session_key(config, *secret), stored_key);
 }
 
 }  // namespace webpods::auth

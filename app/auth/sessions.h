@@ -1,5 +1,6 @@
 // Browser sessions on the main domain (SPEC §3, §4): the session cookie, the key stored for it,
-// sliding expiry. Rows live in store/sessions.h; the routes are in handlers/sessions.h.
+// sliding expiry; and the state cookie that binds a login to its browser (SPEC §9). Rows live in
+// store/sessions.h and store/oauth_states.h; the routes are in handlers/sessions.h and login.h.
 #pragma once
 
 #include <optional>
@@ -45,5 +46,22 @@ std::optional<TouchedSession> touch_session(store::Tx& tx,
 
 // Deletes the browser's session, if it has one.
 void end_session(store::Tx& tx, const config::Config& config, const http::Request& request);
+
+// A provider login begun by this browser (SPEC §9): the Set-Cookie value of its state cookie (a
+// fresh 256-bit secret, alive lifetime_seconds) and the key to store with the OAuth state,
+// session_key() of the secret, so the table holds nothing a browser could replay.
+struct LoginBinding {
+    std::string key;
+    std::string set_cookie;
+};
+LoginBinding bind_login(const config::Config& config,
+                        const http::Request& request,
+                        long long lifetime_seconds);
+
+// Whether the request carries the state cookie whose key is stored_key (compared in constant
+// time). False without the cookie or with an empty stored_key.
+bool is_bound_login(const config::Config& config,
+                    const http::Request& request,
+                    std::string_view stored_key);
 
 }  // namespace webpods::auth

@@ -14,6 +14,8 @@ struct OAuthState {
     std::string code_verifier;  // PKCE secret: never logged
     std::string pod;            // empty for a plain login
     std::string redirect;       // already sanitised; empty when none was given
+    std::string browser_key;    // the key of the browser's state cookie (auth::bind_login)
+    std::string pod_state;      // the pod's state from its /login; empty for a plain login
 };
 
 // Stores a new state valid for lifetime_seconds and purges expired rows. Throws

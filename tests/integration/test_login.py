@@ -1,7 +1,8 @@
 """Login (issue 5): OAuth 2.0 with PKCE against local providers (tests/stack/oauth/mock.js: an
 OpenID Connect one found by discovery and a plain GitHub-style one), sessions in PostgreSQL,
-single sign-on to pods, and the safety rules of SPEC §3 and §4. Redirects are followed by hand
-with a per-host cookie jar, as a browser would; one test drives headless Chromium through it."""
+single sign-on to pods, the safety rules of SPEC §3 and §4, and logins bound to the browser that
+began them (SPEC §9, issue 12). Redirects are followed by hand with a per-host cookie jar, as a
+browser would; one test drives headless Chromium through it."""
 
 import base64
 import hashlib
@@ -24,6 +25,8 @@ from harness import DOMAIN, new_pod, pod_host
 SESSION_COOKIE = "__Host-webpods.sid"
 TOKEN_COOKIE = "__Host-token"
 POD_TOKEN_COOKIE = "__Host-pod_token"
+STATE_COOKIE = "__Host-webpods.state"  # the main domain's login in progress (SPEC §9)
+LOGIN_COOKIE = "__Host-webpods.login"  # a pod's login in progress (SPEC §9)
 
 OAUTH_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "stack",
                          "oauth")
@@ -193,6 +196,20 @@ def query_of(url):
     return dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(url).query))
 
 
+def pod_callback(pod, token=None, redirect=None, https=True):
+    """The pod's /auth/callback as the browser that began the login reaches it: with its login
+    cookie, whose value comes back as state."""
+    state = unique("state")
+    query = {"state": state}
+    if token is not None:
+        query["token"] = token
+    if redirect is not None:
+        query["redirect"] = redirect
+    cookie = LOGIN_COOKIE if https else "webpods.login"
+    return fetch("GET", pod_url(pod, "/auth/callback?" + urllib.parse.urlencode(query), https),
+                 cookies={cookie: state})
+
+
 def log_text():
     with open(os.path.join(harness.STACK.var, "webpods.log"), errors="replace") as log:
         return log.read()
@@ -348,24 +365,28 @@ class CallbackErrorTest(LoginTestCase):
         new_identity("oidc")
         browser = Browser()
         callback = self.to_callback(browser, "oidc")
+        cookies = dict(browser.cookies(DOMAIN))  # the state cookie, kept for the replay
         self.assertEqual(browser.request("GET", callback).status, 302)
-        self.assertError(browser.request("GET", callback), 400, "INVALID_STATE")
+        self.assertError(fetch("GET", callback, cookies), 400, "INVALID_STATE")
 
     def test_unknown_state_and_another_providers_state_are_invalid(self):
         self.assertError(fetch("GET", main_url("/auth/oidc/callback?code=c&state=nope")), 400,
                          "INVALID_STATE")
-        callback = self.to_callback(Browser(), "oidc")
+        browser = Browser()
+        callback = self.to_callback(browser, "oidc")
+        cookies = dict(browser.cookies(DOMAIN))
         moved = callback.replace("/auth/oidc/callback", "/auth/plain/callback")
-        self.assertError(fetch("GET", moved), 400, "INVALID_STATE")
+        self.assertError(fetch("GET", moved, cookies), 400, "INVALID_STATE")
         # Trying it at the wrong provider used it up.
-        self.assertError(fetch("GET", callback), 400, "INVALID_STATE")
+        self.assertError(fetch("GET", callback, cookies), 400, "INVALID_STATE")
 
     def test_expired_state_is_invalid(self):
-        callback = self.to_callback(Browser(), "oidc")
+        browser = Browser()
+        callback = self.to_callback(browser, "oidc")
         state = query_of(callback)["state"]
         harness.STACK.psql("UPDATE oauth_state SET expires_at = now() - interval '1 second' "
                            f"WHERE state = '{state}'", database="webpods")
-        self.assertError(fetch("GET", callback), 400, "INVALID_STATE")
+        self.assertError(browser.request("GET", callback), 400, "INVALID_STATE")
 
     def test_state_lives_ten_minutes(self):
         state = query_of(self.start(Browser(), "oidc").location)["state"]
@@ -381,17 +402,19 @@ class CallbackErrorTest(LoginTestCase):
                                  "INVALID_CALLBACK")
 
     def test_refusal_at_the_provider_uses_up_the_state(self):
-        callback = self.to_callback(Browser(), "oidc")
+        browser = Browser()
+        callback = self.to_callback(browser, "oidc")
         state = query_of(callback)["state"]
         refused = main_url(f"/auth/oidc/callback?error=access_denied&state={state}")
         self.assertError(fetch("GET", refused), 400, "INVALID_CALLBACK")
-        self.assertError(fetch("GET", callback), 400, "INVALID_STATE")
+        self.assertError(browser.request("GET", callback), 400, "INVALID_STATE")
 
     def test_a_forged_code_is_refused_by_the_provider(self):
-        callback = self.to_callback(Browser(), "plain")
+        browser = Browser()
+        callback = self.to_callback(browser, "plain")
         query = query_of(callback)
         forged = main_url(f"/auth/plain/callback?code=forged&state={query['state']}")
-        reply = fetch("GET", forged)
+        reply = browser.request("GET", forged)
         # The mock answers a code it never handed out with 400 (auth/oauth.cpp: a 4xx from the
         # token endpoint is the provider refusing, kInvalidInput), never the 503 of a provider
         # that is down.
@@ -407,10 +430,11 @@ class ProviderFailureTest(LoginTestCase):
         self.assertLess(time.monotonic() - started, 3)
 
     def test_token_endpoint_down_fails_fast_at_the_callback(self):
-        callback = self.to_callback(Browser(), "down-token")
+        browser = Browser()
+        callback = self.to_callback(browser, "down-token")
         code = query_of(callback)["code"]
         started = time.monotonic()
-        self.assertError(fetch("GET", callback), 503, "OAUTH_ERROR")
+        self.assertError(browser.request("GET", callback), 503, "OAUTH_ERROR")
         self.assertLess(time.monotonic() - started, 3)
         # The log says what failed, but holds no code, state, verifier or secret.
         log = log_text()
@@ -458,6 +482,13 @@ class SingleSignOnTest(LoginTestCase):
         self.assertEqual(callback.location, pod_url(first, "/notes"))
         self.assertEqual(claims(query_of(callback.url)["token"])["pod"], first)
         self.assertIn(POD_TOKEN_COOKIE, browser.cookies(pod_host(first)))
+        # The pod's state went through the provider login and came back (SPEC §9); both login
+        # cookies are spent.
+        self.assertEqual(query_of(callback.url)["state"],
+                         replies[0].cookie(LOGIN_COOKIE)["value"])
+        self.assertEqual(callback.cookie(LOGIN_COOKIE)["max-age"], "0")
+        self.assertNotIn(LOGIN_COOKIE, browser.cookies(pod_host(first)))
+        self.assertNotIn(STATE_COOKIE, browser.cookies(DOMAIN))
 
         written = browser.request("POST", pod_url(first, "/notes"), body="one",
                                   headers={"Content-Type": "text/plain"})
@@ -469,6 +500,8 @@ class SingleSignOnTest(LoginTestCase):
         urls = [reply.url for reply in replies]
         self.assertFalse(any(url.startswith(harness.OAUTH.oidc) for url in urls), urls)
         self.assertEqual(len(replies), 4, urls)  # /login, /auth/authorize, /auth/callback, /notes
+        self.assertEqual(query_of(replies[2].url)["state"],
+                         replies[0].cookie(LOGIN_COOKIE)["value"])
         written = browser.request("POST", pod_url(second, "/notes"), body="two",
                                   headers={"Content-Type": "text/plain"})
         self.assertEqual(written.status, 201, written)
@@ -489,9 +522,15 @@ class SingleSignOnTest(LoginTestCase):
 
     def test_authorize_without_session_starts_the_login(self):
         pod = new_pod("sso")
-        reply = fetch("GET", main_url(f"/auth/authorize?pod={pod}&redirect=/x"))
+        reply = fetch("GET", main_url(f"/auth/authorize?pod={pod}&redirect=/x&state=pod-state"))
         self.assertEqual(reply.status, 302, reply)
         self.assertTrue(reply.location.startswith(harness.OAUTH.oidc + "/authorize?"))
+        self.assertEqual(reply.cookie(STATE_COOKIE)["max-age"], "600")
+        state = query_of(reply.location)["state"]
+        remembered = harness.STACK.psql(
+            f"SELECT pod || ' ' || redirect || ' ' || pod_state FROM oauth_state "
+            f"WHERE state = '{state}'", database="webpods").strip()
+        self.assertEqual(remembered, f"{pod} /x pod-state")
         reply = fetch("GET", main_url(f"/auth/authorize?pod={pod}&provider=plain"))
         self.assertTrue(reply.location.startswith(harness.OAUTH.plain + "/authorize?"))
 
@@ -499,24 +538,22 @@ class SingleSignOnTest(LoginTestCase):
         pod = new_pod("sso")
         reply = fetch("GET", pod_url(pod, "/login?redirect=/blog/post"))
         self.assertEqual(reply.status, 302, reply)
+        state = reply.cookie(LOGIN_COOKIE)["value"]
         self.assertEqual(reply.location,
-                         main_url(f"/auth/authorize?pod={pod}&redirect=%2Fblog%2Fpost"))
+                         main_url(f"/auth/authorize?pod={pod}&redirect=%2Fblog%2Fpost"
+                                  f"&state={state}"))
         plain = fetch("GET", pod_url(pod, "/login"))
-        self.assertEqual(plain.location, main_url(f"/auth/authorize?pod={pod}&redirect=%2F"))
+        self.assertEqual(plain.location, main_url(f"/auth/authorize?pod={pod}&redirect=%2F"
+                                                  f"&state={plain.cookie(LOGIN_COOKIE)['value']}"))
 
     def test_pod_callback_checks_the_token(self):
         pod, other = new_pod("sso"), new_pod("sso")
         user = harness.new_user("sso")
         self.assertError(fetch("GET", pod_url(pod, "/auth/callback")), 400, "MISSING_TOKEN")
-        self.assertError(fetch("GET", pod_url(pod, "/auth/callback?token=garbage")), 401,
-                         "INVALID_TOKEN")
-        self.assertError(fetch("GET", pod_url(pod, "/auth/callback?token="
-                                               + harness.token(user, other))), 401,
-                         "POD_MISMATCH")
-        self.assertError(fetch("GET", pod_url(pod, "/auth/callback?token="
-                                               + harness.token(user))), 401, "POD_MISMATCH")
-        good = fetch("GET", pod_url(pod, "/auth/callback?token=" + harness.token(user, pod)
-                                    + "&redirect=/here"))
+        self.assertError(pod_callback(pod, "garbage"), 401, "INVALID_TOKEN")
+        self.assertError(pod_callback(pod, harness.token(user, other)), 401, "POD_MISMATCH")
+        self.assertError(pod_callback(pod, harness.token(user)), 401, "POD_MISMATCH")
+        good = pod_callback(pod, harness.token(user, pod), redirect="/here")
         self.assertEqual(good.status, 302, good)
         self.assertEqual(good.location, pod_url(pod, "/here"))
         self.assertEqual(good.cookie(POD_TOKEN_COOKIE)["value"], harness.token(user, pod))
@@ -551,11 +588,10 @@ class RedirectSafetyTest(LoginTestCase):
             with self.subTest(redirect=evil):
                 self.assertEqual(fetch("GET", main_url(f"/auth/logout?redirect={quoted}"))
                                  .header("location"), "/")
-                self.assertEqual(fetch("GET", pod_url(pod, f"/login?redirect={quoted}"))
-                                 .location,
-                                 main_url(f"/auth/authorize?pod={pod}&redirect=%2F"))
-                back = fetch("GET", pod_url(pod, f"/auth/callback?redirect={quoted}&token="
-                                            + harness.token(user, pod)))
+                login = fetch("GET", pod_url(pod, f"/login?redirect={quoted}")).location
+                self.assertTrue(login.startswith(
+                    main_url(f"/auth/authorize?pod={pod}&redirect=%2F&state=")), login)
+                back = pod_callback(pod, harness.token(user, pod), redirect=evil)
                 self.assertEqual(back.header("location"), "/")
 
     def test_the_domain_and_its_pods_are_allowed_targets(self):
@@ -599,22 +635,38 @@ class CookieTest(LoginTestCase):
 
         pod = new_pod("cookie")
         user = harness.new_user("cookie")
-        back = fetch("GET", pod_url(pod, "/auth/callback?token=" + harness.token(user, pod)))
+        back = pod_callback(pod, harness.token(user, pod))
         self.check_attributes(back.cookie(POD_TOKEN_COOKIE), secure=True)
         self.assertGreater(int(back.cookie(POD_TOKEN_COOKIE)["max-age"]), 604000)
 
+    def test_login_cookies_over_https_live_ten_minutes(self):
+        started = self.start(Browser(), "oidc")
+        self.check_attributes(started.cookie(STATE_COOKIE), secure=True)
+        self.assertEqual(started.cookie(STATE_COOKIE)["max-age"], "600")
+        login = fetch("GET", pod_url(new_pod("cookie"), "/login"))
+        self.check_attributes(login.cookie(LOGIN_COOKIE), secure=True)
+        self.assertEqual(login.cookie(LOGIN_COOKIE)["max-age"], "600")
+
     def test_cookies_over_http_are_not_secure(self):
         new_identity("oidc")
-        callback = self.to_callback(Browser(), "oidc")
+        browser = Browser()
+        started = browser.request("GET", f"http://{DOMAIN}:{harness.STACK.http_port}/auth/oidc")
+        self.assertEqual(started.status, 302, started)
+        self.check_attributes(started.cookie("webpods.state"), secure=False)
+        # The provider sends the browser to publicUrl (https); replayed over plain http, the
+        # bare-named state cookie is the one read.
+        callback = browser.request("GET", started.location).location
         plain_http = callback.replace(f"https://{DOMAIN}:{harness.STACK.https_port}",
                                       f"http://{DOMAIN}:{harness.STACK.http_port}")
-        reply = fetch("GET", plain_http)
+        reply = browser.request("GET", plain_http)
         self.assertEqual(reply.status, 302, reply)
         self.check_attributes(reply.cookie("webpods.sid"), secure=False)
         pod = new_pod("cookie")
+        self.check_attributes(fetch("GET", pod_url(pod, "/login", https=False))
+                              .cookie("webpods.login"), secure=False)
         user = harness.new_user("cookie")
-        back = fetch("GET", pod_url(pod, "/auth/callback?token=" + harness.token(user, pod),
-                                    https=False))
+        back = pod_callback(pod, harness.token(user, pod), https=False)
+        self.assertEqual(back.status, 302, back)
         self.check_attributes(back.cookie("pod_token"), secure=False)
 
     def test_pod_writes_accept_the_pod_token_cookie(self):
@@ -623,6 +675,152 @@ class CookieTest(LoginTestCase):
         reply = fetch("POST", pod_url(pod, "/notes"), body="via cookie",
                       cookies={POD_TOKEN_COOKIE: harness.token(user, pod)})
         self.assertEqual(reply.status, 201, reply)
+
+
+# ---- logins bound to their browser (SPEC §9) -----------------------------------------------------
+
+class LoginBindingTest(LoginTestCase):
+    def test_start_sets_a_state_cookie_whose_key_alone_is_stored(self):
+        started = self.start(Browser(), "oidc")
+        secret = started.cookie(STATE_COOKIE)["value"]
+        self.assertRegex(secret, r"^[A-Za-z0-9_-]{43}$")
+        state = query_of(started.location)["state"]
+        self.assertNotEqual(secret, state)
+        stored = harness.STACK.psql(f"SELECT browser_key FROM oauth_state WHERE state = '{state}'",
+                                    database="webpods").strip()
+        self.assertRegex(stored, r"^[0-9a-f]{64}$")
+        self.assertNotIn(secret, stored)
+        self.assertNotEqual(self.start(Browser(), "oidc").cookie(STATE_COOKIE)["value"], secret)
+
+    def test_callback_without_the_state_cookie_is_invalid_state_and_spends_it(self):
+        new_identity("oidc")
+        browser = Browser()
+        callback = self.to_callback(browser, "oidc")
+        refused = fetch("GET", callback)
+        self.assertError(refused, 400, "INVALID_STATE")
+        self.assertEqual(refused.cookie(STATE_COOKIE)["max-age"], "0")
+        self.assertIsNone(refused.cookie(SESSION_COOKIE))
+        # The state is gone: the browser that began the login cannot use it afterwards either.
+        self.assertError(browser.request("GET", callback), 400, "INVALID_STATE")
+
+    def test_callback_with_another_state_cookie_is_invalid_state(self):
+        new_identity("oidc")
+        callback = self.to_callback(Browser(), "oidc")
+        self.assertError(fetch("GET", callback, {STATE_COOKIE: "A" * 43}), 400, "INVALID_STATE")
+        # Over https only the __Host- name counts, so a sibling pod cannot toss one in.
+        new_identity("oidc")
+        browser = Browser()
+        callback = self.to_callback(browser, "oidc")
+        secret = browser.cookies(DOMAIN)[STATE_COOKIE]
+        self.assertError(fetch("GET", callback, {"webpods.state": secret}), 400, "INVALID_STATE")
+
+    def test_a_login_begun_elsewhere_cannot_finish_in_this_browser(self):
+        # Login fixation: the attacker begins a login, stops at the callback and gets the victim's
+        # browser (which began a login of its own) to open it.
+        new_identity("oidc")
+        attacker_callback = self.to_callback(Browser(), "oidc")
+        victim = Browser()
+        self.start(victim, "oidc")
+        self.assertError(victim.request("GET", attacker_callback), 400, "INVALID_STATE")
+        self.assertNotIn(SESSION_COOKIE, victim.cookies(DOMAIN))
+        self.assertNotIn(TOKEN_COOKIE, victim.cookies(DOMAIN))
+
+    def test_a_successful_callback_clears_the_state_cookie(self):
+        new_identity("oidc")
+        browser = Browser()
+        reply = self.login(browser, "oidc")
+        self.assertEqual(reply.cookie(STATE_COOKIE)["max-age"], "0")
+        self.assertNotIn(STATE_COOKIE, browser.cookies(DOMAIN))
+        self.assertIn(SESSION_COOKIE, browser.cookies(DOMAIN))
+
+    def test_missing_parameters_are_reported_before_the_cookie(self):
+        self.assertError(fetch("GET", main_url("/auth/oidc/callback?state=x")), 400,
+                         "INVALID_CALLBACK")
+        self.assertError(fetch("GET", main_url("/auth/oidc/callback?code=x"),
+                               {STATE_COOKIE: "wrong"}), 400, "INVALID_CALLBACK")
+
+
+class PodLoginBindingTest(LoginTestCase):
+    def logged_in(self):
+        new_identity("oidc")
+        browser = Browser()
+        self.login(browser, "oidc")
+        return browser
+
+    def test_login_sets_the_login_cookie_and_passes_its_value_as_state(self):
+        pod = new_pod("bind")
+        first = fetch("GET", pod_url(pod, "/login?redirect=/x"))
+        value = first.cookie(LOGIN_COOKIE)["value"]
+        self.assertRegex(value, r"^[A-Za-z0-9_-]{43}$")
+        self.assertEqual(query_of(first.location), {"pod": pod, "redirect": "/x", "state": value})
+        self.assertEqual(first.header("cache-control"), "no-store")
+        second = fetch("GET", pod_url(pod, "/login"))
+        self.assertNotEqual(second.cookie(LOGIN_COOKIE)["value"], value)
+
+    def test_authorize_with_a_session_hands_the_state_back(self):
+        browser = self.logged_in()
+        pod = new_pod("bind")
+        reply = browser.request("GET", main_url(f"/auth/authorize?pod={pod}&redirect=/x"
+                                                "&state=from-the-pod"))
+        self.assertEqual(reply.status, 302, reply)
+        self.assertTrue(reply.location.startswith(pod_url(pod, "/auth/callback?token=")),
+                        reply.location)
+        self.assertTrue(reply.location.endswith("&state=from-the-pod&redirect=%2Fx"),
+                        reply.location)
+        for bad in ["a" * 129, "a%20b", "a%0Db", "%C3%A9"]:
+            with self.subTest(state=bad):
+                self.assertError(browser.request("GET", main_url(
+                    f"/auth/authorize?pod={pod}&state={bad}")), 400, "INVALID_STATE")
+
+    def test_pod_callback_needs_a_state_equal_to_its_cookie(self):
+        pod = new_pod("bind")
+        token = harness.token(harness.new_user("bind"), pod)
+        self.assertError(fetch("GET", pod_url(pod, f"/auth/callback?token={token}"),
+                               {LOGIN_COOKIE: "s"}), 400, "INVALID_STATE")
+        self.assertError(fetch("GET", pod_url(pod, f"/auth/callback?token={token}&state=")),
+                         400, "INVALID_STATE")
+        self.assertError(fetch("GET", pod_url(pod, f"/auth/callback?token={token}&state=s")),
+                         400, "INVALID_STATE")
+        wrong = fetch("GET", pod_url(pod, f"/auth/callback?token={token}&state=s"),
+                      {LOGIN_COOKIE: "t"})
+        self.assertError(wrong, 400, "INVALID_STATE")
+        self.assertIsNone(wrong.cookie(POD_TOKEN_COOKIE))
+        # A mismatch leaves the browser's own login in progress alone.
+        self.assertIsNone(wrong.cookie(LOGIN_COOKIE))
+        self.assertError(fetch("GET", pod_url(pod, f"/auth/callback?token={token}&state=s"),
+                               {"webpods.login": "s"}), 400, "INVALID_STATE")
+        # Without a token, MISSING_TOKEN comes first, whatever the state.
+        self.assertError(fetch("GET", pod_url(pod, "/auth/callback?state=s")), 400,
+                         "MISSING_TOKEN")
+
+    def test_pod_callback_clears_the_login_cookie(self):
+        pod = new_pod("bind")
+        token = harness.token(harness.new_user("bind"), pod)
+        good = fetch("GET", pod_url(pod, f"/auth/callback?token={token}&state=s"),
+                     {LOGIN_COOKIE: "s"})
+        self.assertEqual(good.status, 302, good)
+        self.assertEqual(good.cookie(LOGIN_COOKIE)["max-age"], "0")
+        self.assertEqual(good.cookie(POD_TOKEN_COOKIE)["value"], token)
+        # Once it matched, the state is spent even when the token then fails.
+        bad = fetch("GET", pod_url(pod, "/auth/callback?token=garbage&state=s"),
+                    {LOGIN_COOKIE: "s"})
+        self.assertError(bad, 401, "INVALID_TOKEN")
+        self.assertEqual(bad.cookie(LOGIN_COOKIE)["max-age"], "0")
+
+    def test_a_token_cannot_be_planted_in_another_browser(self):
+        # The attacker, logged in, runs the pod's /login himself and keeps the callback URL (his
+        # token for the pod, his state); the victim's browser opens it.
+        pod = new_pod("bind")
+        attacker = self.logged_in()
+        authorize = attacker.request("GET", pod_url(pod, "/login")).location
+        planted = attacker.request("GET", authorize).location
+        self.assertTrue(planted.startswith(pod_url(pod, "/auth/callback?token=")), planted)
+        victim = Browser()
+        victim.request("GET", pod_url(pod, "/login"))  # the victim's own login in progress
+        self.assertError(victim.request("GET", planted), 400, "INVALID_STATE")
+        self.assertNotIn(POD_TOKEN_COOKIE, victim.cookies(pod_host(pod)))
+        self.assertIn(LOGIN_COOKIE, victim.cookies(pod_host(pod)))
+        self.assertError(fetch("GET", planted), 400, "INVALID_STATE")
 
 
 # ---- sessions ------------------------------------------------------------------------------------
@@ -779,6 +977,9 @@ class ChromiumTest(LoginTestCase):
             self.assertEqual(pod_token["sameSite"], "Lax")
         session = cookies[(DOMAIN, SESSION_COOKIE)]
         self.assertTrue(session["httpOnly"])
+        # Both logins are over: the state and login cookies of SPEC §9 are gone.
+        self.assertFalse(any(name in (STATE_COOKIE, LOGIN_COOKIE) for _, name in cookies),
+                         sorted(cookies))
         self.assertFalse(any(name == SESSION_COOKIE and domain != DOMAIN
                              for domain, name in cookies))
 

@@ -33,6 +33,17 @@ BOOST_AUTO_TEST_CASE(names_carry_the_host_prefix_only_over_https) {
     BOOST_TEST(auth::cookie_name(auth::CookieId::kPodToken, secure) == "__Host-pod_token");
 }
 
+BOOST_AUTO_TEST_CASE(login_cookies_are_named_as_spec_section_9_says) {
+    BOOST_TEST(auth::cookie_name(auth::CookieId::kLoginState, request_with(false)) ==
+               "webpods.state");
+    BOOST_TEST(auth::cookie_name(auth::CookieId::kPodLogin, request_with(false)) ==
+               "webpods.login");
+    BOOST_TEST(auth::set_cookie(auth::CookieId::kLoginState, "s", 600, request_with(true)) ==
+               "__Host-webpods.state=s; Path=/; Max-Age=600; HttpOnly; SameSite=Lax; Secure");
+    BOOST_TEST(auth::set_cookie(auth::CookieId::kPodLogin, "l", 600, request_with(true)) ==
+               "__Host-webpods.login=l; Path=/; Max-Age=600; HttpOnly; SameSite=Lax; Secure");
+}
+
 BOOST_AUTO_TEST_CASE(set_cookie_is_host_only_httponly_lax_and_secure_over_https) {
     BOOST_TEST(auth::set_cookie(auth::CookieId::kPodToken, "jwt", 60, request_with(true)) ==
                "__Host-pod_token=jwt; Path=/; Max-Age=60; HttpOnly; SameSite=Lax; Secure");
@@ -62,6 +73,24 @@ BOOST_AUTO_TEST_CASE(over_http_only_bare_names_are_read) {
     BOOST_TEST(auth::read_cookie(plain, auth::CookieId::kMainToken).value_or("") == "bare");
     const http::Request prefixed_only = request_with(false, "__Host-token=prefixed");
     BOOST_TEST(!auth::read_cookie(prefixed_only, auth::CookieId::kMainToken).has_value());
+}
+
+BOOST_AUTO_TEST_CASE(cookie_equals_needs_the_cookie_with_exactly_that_value) {
+    const http::Request secure = request_with(true, "__Host-webpods.login=abc; webpods.login=xyz");
+    BOOST_TEST(auth::cookie_equals(secure, auth::CookieId::kPodLogin, "abc"));
+    BOOST_TEST(!auth::cookie_equals(secure, auth::CookieId::kPodLogin, "xyz"));
+    BOOST_TEST(!auth::cookie_equals(secure, auth::CookieId::kPodLogin, "ab"));
+    BOOST_TEST(!auth::cookie_equals(secure, auth::CookieId::kPodLogin, "abcd"));
+    BOOST_TEST(!auth::cookie_equals(secure, auth::CookieId::kLoginState, "abc"));
+    const http::Request empty = request_with(false, "webpods.login=");
+    BOOST_TEST(!auth::cookie_equals(empty, auth::CookieId::kPodLogin, ""));
+}
+
+BOOST_AUTO_TEST_CASE(constant_time_equality_is_plain_equality) {
+    BOOST_TEST(auth::equal_in_constant_time("", ""));
+    BOOST_TEST(auth::equal_in_constant_time("secret", "secret"));
+    BOOST_TEST(!auth::equal_in_constant_time("secret", "secreT"));
+    BOOST_TEST(!auth::equal_in_constant_time("secret", "secrets"));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

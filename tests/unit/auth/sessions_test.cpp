@@ -64,4 +64,35 @@ BOOST_AUTO_TEST_CASE(malformed_cookie_values_are_no_session) {
     }
 }
 
+BOOST_AUTO_TEST_CASE(login_binding_stores_the_key_of_the_state_cookie_secret) {
+    const auto config = config_with_secret();
+    const auth::LoginBinding binding = auth::bind_login(config, http::Request{}, 600);
+    const std::string prefix = "webpods.state=";
+    BOOST_TEST_REQUIRE(binding.set_cookie.rfind(prefix, 0) == 0);
+    const std::string secret =
+        binding.set_cookie.substr(prefix.size(), binding.set_cookie.find(';') - prefix.size());
+    BOOST_TEST(secret.size() == 43U);
+    BOOST_TEST(binding.key == auth::session_key(config, secret));
+    BOOST_TEST(binding.set_cookie.find("; Max-Age=600; HttpOnly; SameSite=Lax") !=
+               std::string::npos);
+    BOOST_TEST(auth::bind_login(config, http::Request{}, 600).key != binding.key);
+}
+
+BOOST_AUTO_TEST_CASE(only_the_browser_holding_the_secret_is_bound) {
+    const auto config = config_with_secret();
+    const std::string key = auth::session_key(config, "secret");
+    BOOST_TEST(
+        auth::is_bound_login(config, request_with_cookie(false, "webpods.state=secret"), key));
+    BOOST_TEST(auth::is_bound_login(
+        config, request_with_cookie(true, "__Host-webpods.state=secret"), key));
+    BOOST_TEST(
+        !auth::is_bound_login(config, request_with_cookie(true, "webpods.state=secret"), key));
+    BOOST_TEST(
+        !auth::is_bound_login(config, request_with_cookie(false, "webpods.state=other"), key));
+    BOOST_TEST(!auth::is_bound_login(config, request_with_cookie(false, "webpods.state="), key));
+    BOOST_TEST(!auth::is_bound_login(config, request_with_cookie(false, "webpods.sid=x"), key));
+    BOOST_TEST(
+        !auth::is_bound_login(config, request_with_cookie(false, "webpods.state=secret"), ""));
+}
+
 BOOST_AUTO_TEST_SUITE_END()
