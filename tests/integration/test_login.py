@@ -119,8 +119,14 @@ class Browser:
     def cookies(self, host):
         return self.jar.setdefault(host, {})
 
-    def request(self, method, url, headers=None, body=None):
-        host = urllib.parse.urlsplit(url).hostname
+    def request(self, method, url, headers=None, body=None, from_own_page=True):
+        """from_own_page: a POST or DELETE carries the URL's own Origin unless headers name one,
+        as a page of the site itself sends it (SPEC §9); False sends only the given headers."""
+        parts = urllib.parse.urlsplit(url)
+        host = parts.hostname
+        headers = dict(headers or {})
+        if from_own_page and method in ("POST", "DELETE") and "Origin" not in headers:
+            headers["Origin"] = f"{parts.scheme}://{parts.netloc}"
         reply = fetch(method, url, self.cookies(host), headers, body)
         for line in reply.set_cookies:
             name, _, rest = line.partition("=")
@@ -673,7 +679,8 @@ class CookieTest(LoginTestCase):
         pod = new_pod("cookie")
         user = harness.new_user("cookie")
         reply = fetch("POST", pod_url(pod, "/notes"), body="via cookie",
-                      cookies={POD_TOKEN_COOKIE: harness.token(user, pod)})
+                      cookies={POD_TOKEN_COOKIE: harness.token(user, pod)},
+                      headers={"Origin": pod_url(pod, "")})
         self.assertEqual(reply.status, 201, reply)
 
 
