@@ -2,6 +2,7 @@
 #include "routing/pipeline.h"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <optional>
 
@@ -69,13 +70,11 @@ std::string own_origin(const http::Request& request) {
 }
 
 bool carries_credential_cookie(const http::Request& request) {
-    for (const auth::CookieId id :
-         {auth::CookieId::kSession, auth::CookieId::kMainToken, auth::CookieId::kPodToken}) {
-        if (auth::read_cookie(request, id)) {
-            return true;
-        }
-    }
-    return false;
+    static constexpr std::array<auth::CookieId, 3> kCredentials{
+        auth::CookieId::kSession, auth::CookieId::kMainToken, auth::CookieId::kPodToken};
+    return std::any_of(kCredentials.begin(), kCredentials.end(), [&request](auth::CookieId id) {
+        return auth::read_cookie(request, id).has_value();
+    });
 }
 
 // SPEC §9: to a browser every pod is the same site, so SameSite cookies do not keep one pod's
