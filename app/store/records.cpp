@@ -50,6 +50,19 @@ constexpr const char* kRecordRange =
     "SELECT * FROM record_row WHERE stream_id = :stream_id AND index >= :first AND index < :end "
     "ORDER BY index";
 
+// The one record of `stream_id` that `statement` selects by its :stream_id and :{key_name}.
+template <typename Key>
+std::optional<Record> find_record(
+    Tx& tx, const char* statement, long long stream_id, const Key& key, const char* key_name) {
+    soci::row row;
+    tx.sql() << statement, soci::use(stream_id, "stream_id"), soci::use(key, key_name),
+        soci::into(row);
+    if (!tx.sql().got_data()) {
+        return std::nullopt;
+    }
+    return record_from(row);
+}
+
 }  // namespace
 
 Record append_record(Tx& tx, long long stream_id, const NewRecord& fields) {
@@ -78,23 +91,11 @@ Record append_record(Tx& tx, long long stream_id, const NewRecord& fields) {
 }
 
 std::optional<Record> find_record_by_index(Tx& tx, long long stream_id, long long index) {
-    soci::row row;
-    tx.sql() << kRecordByIndex, soci::use(stream_id, "stream_id"), soci::use(index, "index"),
-        soci::into(row);
-    if (!tx.sql().got_data()) {
-        return std::nullopt;
-    }
-    return record_from(row);
+    return find_record(tx, kRecordByIndex, stream_id, index, "index");
 }
 
 std::optional<Record> find_record_by_alias(Tx& tx, long long stream_id, const std::string& alias) {
-    soci::row row;
-    tx.sql() << kRecordByAlias, soci::use(stream_id, "stream_id"), soci::use(alias, "alias"),
-        soci::into(row);
-    if (!tx.sql().got_data()) {
-        return std::nullopt;
-    }
-    return record_from(row);
+    return find_record(tx, kRecordByAlias, stream_id, alias, "alias");
 }
 
 std::vector<Record> list_records(Tx& tx, long long stream_id, long long first, long long end) {

@@ -60,7 +60,9 @@ class SignatureTest(TokenTestCase):
         self.assertEqual(answer.status, 201, answer)
 
     def test_pod_token_cookie_is_accepted(self):
-        cookie = {"Cookie": f"pod_token={token(self.user, self.pod)}"}
+        # As the pod's own page sends it: cookie-authenticated writes must be same-origin (§9).
+        cookie = {"Cookie": f"pod_token={token(self.user, self.pod)}",
+                  "Sec-Fetch-Site": "same-origin"}
         answer = request("POST", "/public", host=pod_host(self.pod), body="cookie",
                          headers=cookie)
         self.assertEqual(answer.status, 201, answer)

@@ -10,22 +10,12 @@
 // 3. with --second-pod-origin, logs into a second pod: the session on the main domain makes the
 //    provider step unnecessary (single sign-on).
 // The profile lives in a fresh temporary directory, removed at the end.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import process from 'node:process';
-import { chromium } from 'playwright-core';
-
-function option(name, fallback) {
-    const index = process.argv.indexOf(`--${name}`);
-    return index >= 0 ? process.argv[index + 1] : fallback;
-}
+import { option, runChromium } from './chromium.js';
 
 const podOrigin = option('pod-origin');
 const secondPodOrigin = option('second-pod-origin');
 const stream = option('stream', 'notes');
 const text = option('text', 'written from Chromium');
-const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
 
 // Every document the tab loaded, in order, redirects included.
 function recordNavigations(page) {
@@ -64,18 +54,7 @@ async function login(context, origin) {
     return { page, navigations, finalUrl: page.url(), finalStatus: response ? response.status() : 0 };
 }
 
-const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'webpods-chromium-'));
-let context;
-const result = {};
-try {
-    context = await chromium.launchPersistentContext(profile, {
-        executablePath,
-        headless: true,
-        ignoreHTTPSErrors: true,  // the stack's certificate is self-signed
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
-               '--disable-background-networking', '--disable-component-update',
-               '--disable-sync'],
-    });
+await runChromium({}, async (context, result) => {
     const first = await login(context, podOrigin);
     result.first = { navigations: first.navigations, finalUrl: first.finalUrl,
                      finalStatus: first.finalStatus, ...(await writeAndRead(first.page)) };
@@ -84,15 +63,4 @@ try {
         result.second = { navigations: second.navigations, finalUrl: second.finalUrl,
                           finalStatus: second.finalStatus, ...(await writeAndRead(second.page)) };
     }
-    result.cookies = (await context.cookies()).map((cookie) => ({
-        name: cookie.name, domain: cookie.domain, path: cookie.path, httpOnly: cookie.httpOnly,
-        secure: cookie.secure, sameSite: cookie.sameSite,
-    }));
-} catch (error) {
-    result.error = String(error && error.stack ? error.stack : error);
-} finally {
-    if (context) await context.close();
-    fs.rmSync(profile, { recursive: true, force: true });
-}
-process.stdout.write(`${JSON.stringify(result)}\n`);
-process.exit(result.error ? 1 : 0);
+});

@@ -15,18 +15,10 @@
 // A visit never fails the run: a page that does not report (a sandboxed script) gives result
 // null. The profile lives in a fresh temporary directory, removed at the end.
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import process from 'node:process';
-import { chromium } from 'playwright-core';
 
-function option(name, fallback) {
-    const index = process.argv.indexOf(`--${name}`);
-    return index >= 0 ? process.argv[index + 1] : fallback;
-}
+import { option, runChromium } from './chromium.js';
 
 const plan = JSON.parse(fs.readFileSync(option('plan'), 'utf8'));
-const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
 const watch = plan.watch || [];
 
 function observe(page) {
@@ -81,31 +73,9 @@ async function visit(context, step) {
     return { ...seen, finalUrl, status, result };
 }
 
-const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'webpods-chromium-'));
-let context;
-const output = { visits: {} };
-try {
-    context = await chromium.launchPersistentContext(profile, {
-        executablePath,
-        headless: true,
-        ignoreHTTPSErrors: true,  // the stack's certificate is self-signed
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
-               '--disable-background-networking', '--disable-component-update',
-               '--disable-sync'],
-    });
+await runChromium({ visits: {} }, async (context, output) => {
     output.login = await visit(context, { url: plan.login, settle: 200 });
     for (const step of plan.visits) {
         output.visits[step.name] = await visit(context, step);
     }
-    output.cookies = (await context.cookies()).map((cookie) => ({
-        name: cookie.name, domain: cookie.domain, path: cookie.path, httpOnly: cookie.httpOnly,
-        secure: cookie.secure, sameSite: cookie.sameSite,
-    }));
-} catch (error) {
-    output.error = String(error && error.stack ? error.stack : error);
-} finally {
-    if (context) await context.close();
-    fs.rmSync(profile, { recursive: true, force: true });
-}
-process.stdout.write(`${JSON.stringify(output)}\n`);
-process.exit(output.error ? 1 : 0);
+});
