@@ -96,4 +96,22 @@ std::optional<IndexQuery> parse_index_query(std::string_view text) {
     return IndexQuery{*first, *end};
 }
 
+HostClass classify_host(std::string_view host, std::string_view domain) {
+    if (host == domain) {
+        return {HostKind::kMainDomain, {}};
+    }
+    if (host.size() > domain.size() + 1 && host.substr(host.size() - domain.size()) == domain &&
+        host[host.size() - domain.size() - 1] == '.') {
+        const std::string_view label = host.substr(0, host.size() - domain.size() - 1);
+        if (label.find('.') != std::string_view::npos) {
+            return {HostKind::kUnknown, {}};
+        }
+        if (!is_valid_pod_id(label)) {
+            return {HostKind::kInvalidPod, {}};
+        }
+        return {HostKind::kPod, std::string(label)};
+    }
+    return {HostKind::kUnknown, {}};
+}
+
 }  // namespace webpods::ids

@@ -3,9 +3,22 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace webpods::ids {
+
+// SPEC §1: the host is the domain itself, one label under it (a pod, valid or not), or
+// anything else.
+enum class HostKind { kMainDomain, kPod, kInvalidPod, kUnknown };
+
+struct HostClass {
+    HostKind kind = HostKind::kUnknown;
+    std::string pod;  // for kPod
+};
+
+// `host` as nginx passes it ($host: lower-cased, no port) against the configured domain.
+HostClass classify_host(std::string_view host, std::string_view domain);
 
 // ^[a-z0-9]([a-z0-9-]*[a-z0-9])?$, 1..63 characters.
 bool is_valid_pod_id(std::string_view pod_id);

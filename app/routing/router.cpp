@@ -88,26 +88,8 @@ RouteMatch match_route(HostKind host,
     throw errors::Error(errors::Code::kNotFound);
 }
 
-HostRoute classify_host(std::string_view host, std::string_view domain) {
-    if (host == domain) {
-        return {HostKind::kMainDomain, {}};
-    }
-    if (host.size() > domain.size() + 1 && host.substr(host.size() - domain.size()) == domain &&
-        host[host.size() - domain.size() - 1] == '.') {
-        const std::string_view label = host.substr(0, host.size() - domain.size() - 1);
-        if (label.find('.') != std::string_view::npos) {
-            return {HostKind::kUnknown, {}};
-        }
-        if (!ids::is_valid_pod_id(label)) {
-            return {HostKind::kInvalidPod, {}};
-        }
-        return {HostKind::kPod, std::string(label)};
-    }
-    return {HostKind::kUnknown, {}};
-}
-
 http::Response dispatch(const handlers::Worker& worker, const http::Request& request) {
-    const HostRoute host = classify_host(request.host, worker.config.domain);
+    const ids::HostClass host = ids::classify_host(request.host, worker.config.domain);
     switch (host.kind) {
         case HostKind::kUnknown:
             throw errors::Error(errors::Code::kNotFound);

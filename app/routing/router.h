@@ -12,14 +12,6 @@
 
 namespace webpods::routing {
 
-struct HostRoute {
-    HostKind kind = HostKind::kUnknown;
-    std::string pod;  // for kPod
-};
-
-// SPEC §1: the domain itself, one label under it (valid or not), or anything else.
-HostRoute classify_host(std::string_view host, std::string_view domain);
-
 // The row of the route table for a request on a host of `host` kind, with the parameters its
 // path gave (pod hosts: params.pod set by the caller, stream_id = path without its '/').
 // Throws Error(NOT_FOUND) when no shape matches, Error(METHOD_NOT_ALLOWED) with Allow when the

@@ -9,10 +9,11 @@
 #include "handlers/context.h"
 #include "http/request.h"
 #include "http/response.h"
+#include "ids/ids.h"
 
 namespace webpods::routing {
 
-enum class HostKind { kMainDomain, kPod, kInvalidPod, kUnknown };
+using HostKind = ids::HostKind;
 
 // Who the pipeline establishes as the caller before the handler runs (SPEC §4).
 enum class AuthPolicy {

@@ -1,4 +1,5 @@
-// Fuzzes pod id, stream id and alias validation against regular expressions of SPEC §2.
+// Fuzzes pod id, stream id and alias validation against regular expressions of SPEC §2, and host
+// classification (SPEC §1).
 #include <cstddef>
 #include <cstdint>
 #include <regex>
@@ -59,5 +60,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     check(input);
     // A request path is "/" + stream id: the router strips exactly one slash.
     if (!input.empty() && input.front() == '/') check(input.substr(1));
+    // As a host: a pod host's label is exactly a valid pod id, and the main domain is only the
+    // domain itself.
+    static constexpr std::string_view kDomain = "webpods.localhost";
+    const ids::HostClass host = ids::classify_host(input, kDomain);
+    expect(host.kind != ids::HostKind::kPod || ids::is_valid_pod_id(host.pod), "invalid pod label");
+    expect(host.kind != ids::HostKind::kPod || input == host.pod + "." + std::string(kDomain),
+           "pod host is not its label under the domain");
+    expect((host.kind == ids::HostKind::kMainDomain) == (input == kDomain), "main domain misread");
     return 0;
 }
