@@ -239,6 +239,7 @@ void read_server(const Section& server, Config& config) {
         config.public_url.pop_back();
     }
     config.max_payload_size = server.positive_or("maxPayloadSize", config.max_payload_size);
+    config.max_response_size = server.positive_or("maxResponseSize", config.max_response_size);
 }
 
 void read_database(const Section& database, Database& result) {
@@ -342,6 +343,7 @@ void read_rate_limits(const Section& limits, RateLimits& result) {
     result.reads = limits.positive_or("reads", result.reads);
     result.pod_create = limits.positive_or("podCreate", result.pod_create);
     result.stream_create = limits.positive_or("streamCreate", result.stream_create);
+    result.logins = limits.positive_or("logins", result.logins);
 }
 
 }  // namespace
@@ -371,7 +373,7 @@ Config parse_config(const std::string& json_text, const EnvLookup& env) {
 
     Config config;
     const std::optional<Section> server =
-        file.section("server", {"domain", "publicUrl", "maxPayloadSize"});
+        file.section("server", {"domain", "publicUrl", "maxPayloadSize", "maxResponseSize"});
     if (!server) {
         fail("server.domain", "required");
     }
@@ -388,8 +390,8 @@ Config parse_config(const std::string& json_text, const EnvLookup& env) {
     if (auto oauth = file.section("oauth", {"defaultProvider", "providers"})) {
         read_oauth(*oauth, config);
     }
-    if (auto limits = file.section("rateLimits",
-                                   {"enabled", "writes", "reads", "podCreate", "streamCreate"})) {
+    if (auto limits = file.section(
+            "rateLimits", {"enabled", "writes", "reads", "podCreate", "streamCreate", "logins"})) {
         read_rate_limits(*limits, config.rate_limits);
     }
     const auto cores = static_cast<int>(std::thread::hardware_concurrency());  // 0 if unknown

@@ -33,6 +33,7 @@ struct Database {
 struct RateLimits {
     bool enabled = true;
     std::int64_t writes = 1000, reads = 10000, pod_create = 10, stream_create = 100;
+    std::int64_t logins = 300;  // per address, over every login step (SPEC §10)
 };
 
 // The whole file, defaults filled in. Built once by parse_config, then only read.
@@ -42,6 +43,8 @@ struct Config {
     std::string domain;
     std::string public_url;
     std::int64_t max_payload_size = 10485760;
+    // The most bytes a list or range answer grows to before it stops early (SPEC §10).
+    std::int64_t max_response_size = 16777216;
     Database database;
     std::string jwt_secret, session_secret;
     std::int64_t jwt_expiry = 604800;

@@ -70,8 +70,8 @@ struct Worker {
     WorkerCache& cache;
 };
 
-// The rate-limit actions of SPEC §5.
-enum class RateAction { kWrite, kRead, kPodCreate, kStreamCreate };
+// The rate-limit actions of SPEC §5 and the login steps' of §10.
+enum class RateAction { kWrite, kRead, kPodCreate, kStreamCreate, kLogin };
 
 // What the route's path named: the pod (pod hosts), the stream (pod paths), and the one
 // variable segment of a main-domain path (a provider or a session id).

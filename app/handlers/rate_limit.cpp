@@ -1,8 +1,13 @@
 // Rate limiting over the rate_limit table.
 #include "handlers/rate_limit.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <algorithm>
+#include <array>
 #include <ctime>
+#include <iterator>
 
 #include "errors/errors.h"
 
@@ -20,6 +25,8 @@ const char* action_name(RateAction action) {
             return "pod_create";
         case RateAction::kStreamCreate:
             return "stream_create";
+        case RateAction::kLogin:
+            return "login";
     }
     return "write";
 }
@@ -34,6 +41,8 @@ long long limit_of(const config::RateLimits& limits, RateAction action) {
             return limits.pod_create;
         case RateAction::kStreamCreate:
             return limits.stream_create;
+        case RateAction::kLogin:
+            return limits.logins;
     }
     return limits.writes;
 }
@@ -48,9 +57,29 @@ std::vector<std::pair<std::string, std::string>> rate_limit_headers(const RateLi
 
 bool is_rate_limited(const Worker& worker) { return worker.config.rate_limits.enabled; }
 
+std::string address_identity(const std::string& remote_addr) {
+    in6_addr address{};
+    if (remote_addr.find(':') == std::string::npos ||
+        inet_pton(AF_INET6, remote_addr.c_str(), &address) != 1) {
+        return "ip:" + remote_addr;
+    }
+    std::array<char, INET6_ADDRSTRLEN> text{};
+    if (IN6_IS_ADDR_V4MAPPED(&address)) {  // ::ffff:192.0.2.1 is the IPv4 host 192.0.2.1
+        if (inet_ntop(AF_INET, &address.s6_addr[12], text.data(), text.size()) == nullptr) {
+            return "ip:" + remote_addr;
+        }
+        return "ip:" + std::string(text.data());
+    }
+    std::fill(std::begin(address.s6_addr) + 8, std::end(address.s6_addr), 0);  // the /64
+    if (inet_ntop(AF_INET6, &address, text.data(), text.size()) == nullptr) {
+        return "ip:" + remote_addr;
+    }
+    return "ip:" + std::string(text.data()) + "/64";
+}
+
 store::RateCount rate_count(const RequestContext& context, RateAction action) {
-    std::string identity =
-        context.principal ? context.principal->auth_id : "ip:" + context.request.remote_addr;
+    std::string identity = context.principal ? context.principal->auth_id
+                                             : address_identity(context.request.remote_addr);
     return {std::move(identity), action_name(action)};
 }
 

@@ -22,8 +22,12 @@ std::vector<std::pair<std::string, std::string>> rate_limit_headers(const RateLi
 // Whether the configuration counts requests at all.
 bool is_rate_limited(const Worker& worker);
 
-// The count to take for `action`: the caller's auth_id, or ip:{REMOTE_ADDR} (the address nginx
-// saw, never a client header) when anonymous.
+// The identity an anonymous caller at remote_addr (the address nginx saw, never a client
+// header) is counted as (SPEC §10): ip:{IPv4 address}, ip:{the /64 of an IPv6 address}/64
+// (ip:2001:db8:1:2::/64), since one host holds a whole /64; anything else ip:{remote_addr}.
+std::string address_identity(const std::string& remote_addr);
+
+// The count to take for `action`: the caller's auth_id, or address_identity when anonymous.
 store::RateCount rate_count(const RequestContext& context, RateAction action);
 
 // The status after `window` was counted for `action`; throws Error(RATE_LIMIT_EXCEEDED) with

@@ -71,6 +71,11 @@ bool is_active_type(std::string_view content_type) {
 
 std::string record_json(const store::Record& record) {
     json::Writer writer;
+    write_record_json(writer, record);
+    return std::move(writer).take();
+}
+
+void write_record_json(json::Writer& writer, const store::Record& record) {
     writer.begin_object().key("index").integer(record.index).key("content");
     bool base64 = false;
     if (is_json_type(record.content_type)) {
@@ -98,7 +103,6 @@ std::string record_json(const store::Record& record) {
         writer.key("content_encoding").string("base64");
     }
     writer.end_object();
-    return std::move(writer).take();
 }
 
 http::Response raw_record_response(const http::Request& request,

@@ -5,6 +5,7 @@
 
 #include "http/request.h"
 #include "http/response.h"
+#include "json/writer.h"
 #include "store/records.h"
 
 namespace webpods::handlers {
@@ -13,6 +14,9 @@ namespace webpods::handlers {
 // content is the JSON value for application/json, text for UTF-8, else base64 with
 // "content_encoding":"base64".
 std::string record_json(const store::Record& record);
+
+// record_json written as the next value of `writer`.
+void write_record_json(json::Writer& writer, const store::Record& record);
 
 // How long a raw answer may be cached: a by-index read never changes, a relative one does.
 enum class Caching { kImmutable, kRevalidate };

@@ -33,6 +33,11 @@ std::string quote(std::string_view text) {
     return quoted;
 }
 
+void Writer::rewind(const Mark& mark) {
+    text_.resize(mark.size);
+    after_value_ = mark.after_value;
+}
+
 void Writer::separate() {
     if (after_value_) {
         text_ += ',';

@@ -1,6 +1,7 @@
 // JSON text out: the one string escaper and a streaming writer for answers we shape ourselves.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -38,6 +39,15 @@ public:
     // Copies already_valid_json unchanged as the next value, without parsing it: the caller
     // guarantees it is exactly one JSON value (e.g. content validated when it was stored).
     Writer& raw_json(std::string_view already_valid_json);
+
+    // A point in the text to come back to: rewind(mark()) drops everything written after it,
+    // so an answer can take back the value that would make it too long.
+    struct Mark {
+        std::size_t size;
+        bool after_value;
+    };
+    Mark mark() const { return {text_.size(), after_value_}; }
+    void rewind(const Mark& mark);
 
     // The text written so far.
     const std::string& text() const { return text_; }

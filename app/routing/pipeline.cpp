@@ -117,7 +117,16 @@ std::string context_stream(PodContextOf pod_context, const RequestContext& conte
 }
 
 handlers::RateAction action_of(Charge charge) {
-    return charge == Charge::kRead ? handlers::RateAction::kRead : handlers::RateAction::kWrite;
+    switch (charge) {
+        case Charge::kRead:
+            return handlers::RateAction::kRead;
+        case Charge::kLogin:
+            return handlers::RateAction::kLogin;
+        case Charge::kNone:
+        case Charge::kWrite:
+            break;
+    }
+    return handlers::RateAction::kWrite;
 }
 
 // A read by index gets its record in the same statement as the context.

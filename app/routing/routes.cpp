@@ -56,16 +56,16 @@ const std::vector<Route>& route_table() {
         {kMain, "/auth/whoami",              kGet,    A::kMainToken, C::kNone,  P::kNone,          handlers::whoami},
         {kMain, "/auth/session",             kGet,    A::kNone,      C::kNone,  P::kNone,          handlers::current_session},
         {kMain, "/auth/success",             kGet,    A::kNone,      C::kNone,  P::kNone,          handlers::login_success},
-        {kMain, "/auth/authorize",           kGet,    A::kNone,      C::kNone,  P::kNone,          handlers::authorize_pod},
-        {kMain, "/auth/{name}",              kGet,    A::kNone,      C::kNone,  P::kNone,          start_login},
+        {kMain, "/auth/authorize",           kGet,    A::kNone,      C::kLogin, P::kNone,          handlers::authorize_pod},
+        {kMain, "/auth/{name}",              kGet,    A::kNone,      C::kLogin, P::kNone,          start_login},
         {kMain, "/auth/sessions/{name}",     kDelete, A::kMainToken, C::kNone,  P::kNone,          revoke_session},
-        {kMain, "/auth/{name}/callback",     kGet,    A::kNone,      C::kNone,  P::kNone,          finish_login},
+        {kMain, "/auth/{name}/callback",     kGet,    A::kNone,      C::kLogin, P::kNone,          finish_login},
 
         {kPod,  "/",                         kGet,    A::kPodReader, C::kRead,  P::kPathStream,    handlers::read_path},
         {kPod,  "/",                         kDelete, A::kPodWriter, C::kWrite, P::kOwnerStream,   handlers::delete_pod},
         // Single sign-on (SPEC §3): reading these two paths is the login's, and works before
         // the pod exists; writing them is writing a stream of that name.
-        {kPod,  "/login",                    kGet,    A::kNone,      C::kNone,  P::kNone,          pod_login},
+        {kPod,  "/login",                    kGet,    A::kNone,      C::kLogin, P::kNone,          pod_login},
         {kPod,  "/login",                    kPost,   A::kPodWriter, C::kWrite, P::kPathStream,    handlers::write_record},
         {kPod,  "/login",                    kDelete, A::kPodWriter, C::kWrite, P::kPathStream,    handlers::delete_stream},
         {kPod,  "/auth/callback",            kGet,    A::kNone,      C::kNone,  P::kNone,          pod_callback},

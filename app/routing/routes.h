@@ -23,9 +23,10 @@ enum class AuthPolicy {
     kMainToken,  // a main-domain token (header or cookie `token`): UNAUTHENTICATED without one
 };
 
-// The rate-limit action the route is counted as (SPEC §5); handlers add pod_create and
-// stream_create themselves when a write turns out to create one.
-enum class Charge { kNone, kRead, kWrite };
+// The rate-limit action the route is counted as (SPEC §5, §10: kLogin, per address, for every
+// login step); handlers add pod_create and stream_create themselves when a write turns out to
+// create one.
+enum class Charge { kNone, kRead, kWrite, kLogin };
 
 // Which stream's pod context the pipeline loads, in the same statement as the count.
 enum class PodContextOf { kNone, kPathStream, kOwnerStream, kLinksStream, kStreamsListing };

@@ -49,6 +49,17 @@ constexpr const char* kRecordByAlias =
 constexpr const char* kRecordRange =
     "SELECT * FROM record_row WHERE stream_id = :stream_id AND index >= :first AND index < :end "
     "ORDER BY index";
+// kRecordRange without the rows whose predecessors in the range already hold
+// :max_content_bytes of content. octet_length reads a TOASTed value's size without its bytes.
+constexpr const char* kRecordRangeWithin =
+    "SELECT r.* FROM ("
+    "  SELECT stream_id, index, "
+    "         sum(octet_length(content)) OVER (ORDER BY index) - octet_length(content) "
+    "           AS content_before "
+    "  FROM record WHERE stream_id = :stream_id AND index >= :first AND index < :end) sized "
+    "JOIN record_row r ON r.stream_id = sized.stream_id AND r.index = sized.index "
+    "WHERE sized.content_before < :max_content_bytes "
+    "ORDER BY r.index";
 
 // The one record of `stream_id` that `statement` selects by its :stream_id and :{key_name}.
 template <typename Key>
@@ -111,6 +122,27 @@ std::vector<Record> list_records(Tx& tx, long long stream_id, long long first, l
         records.push_back(record_from(row));
     }
     return records;
+}
+
+void for_each_record(Tx& tx,
+                     long long stream_id,
+                     long long first,
+                     long long end,
+                     long long max_content_bytes,
+                     const std::function<bool(Record&&)>& visit) {
+    if (first >= end) {
+        return;
+    }
+    const soci::rowset<soci::row> rows = (tx.sql().prepare << kRecordRangeWithin,
+                                          soci::use(stream_id, "stream_id"),
+                                          soci::use(first, "first"),
+                                          soci::use(end, "end"),
+                                          soci::use(max_content_bytes, "max_content_bytes"));
+    for (const soci::row& row : rows) {
+        if (!visit(record_from(row))) {
+            return;
+        }
+    }
 }
 
 }  // namespace webpods::store

@@ -1,6 +1,7 @@
 // The record table: appending to a stream's hash chain and reading records back.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -27,7 +28,20 @@ Record append_record(Tx& tx, long long stream_id, const NewRecord& fields);
 std::optional<Record> find_record_by_index(Tx& tx, long long stream_id, long long index);
 std::optional<Record> find_record_by_alias(Tx& tx, long long stream_id, const std::string& alias);
 
-// Records with first <= index < end, in index order.
+// Records with first <= index < end, in index order, all held at once: for callers that need
+// the whole set (an allow-list fold, verifying a chain). Answers use for_each_record.
 std::vector<Record> list_records(Tx& tx, long long stream_id, long long first, long long end);
+
+// Hands the records with first <= index < end to visit one at a time, in index order, until
+// visit returns false; a record is dropped before the next is read. Records after those whose
+// content adds up to max_content_bytes are not fetched at all, so what the database sends for
+// one call stays near max_content_bytes plus one record (an answer never shows content in fewer
+// bytes than it has).
+void for_each_record(Tx& tx,
+                     long long stream_id,
+                     long long first,
+                     long long end,
+                     long long max_content_bytes,
+                     const std::function<bool(Record&&)>& visit);
 
 }  // namespace webpods::store

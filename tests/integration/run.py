@@ -30,7 +30,10 @@ def main():
         var, build_dir=os.environ.get("WEBPODS_BUILD_DIR"),
         http_port=harness.stack_module.free_port(),
         https_port=https_port,
+        # Every test calls from 127.0.0.1, so the login budget per address (SPEC §10) is
+        # raised here; test_bounds.py tests it on a stack of its own.
         config_overrides={"workers": 2, "threadsPerWorker": 8,
+                          "rateLimits": {"logins": 1000000},
                           "oauth": providers.config(harness.stack_module.free_port(),
                                                     https_port)})
     if stack.pg_outside_var():  # a cluster of an earlier run, outside var

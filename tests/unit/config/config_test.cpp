@@ -70,6 +70,7 @@ BOOST_AUTO_TEST_CASE(minimal_config_gets_the_documented_defaults) {
     BOOST_TEST(config.domain == "webpods.localhost");
     BOOST_TEST(config.public_url == "https://webpods.localhost");
     BOOST_TEST(config.max_payload_size == 10485760);
+    BOOST_TEST(config.max_response_size == 16777216);
     BOOST_TEST(!config.database.configured);
     BOOST_TEST(config.jwt_secret == std::string(32, 'j'));
     BOOST_TEST(config.session_secret == std::string(32, 's'));
@@ -81,6 +82,7 @@ BOOST_AUTO_TEST_CASE(minimal_config_gets_the_documented_defaults) {
     BOOST_TEST(config.rate_limits.reads == 10000);
     BOOST_TEST(config.rate_limits.pod_create == 10);
     BOOST_TEST(config.rate_limits.stream_create == 100);
+    BOOST_TEST(config.rate_limits.logins == 300);
     BOOST_TEST(config.threads_per_worker == 16);
 }
 
@@ -93,7 +95,7 @@ BOOST_AUTO_TEST_CASE(workers_default_to_one_per_core_and_at_least_one) {
 BOOST_AUTO_TEST_CASE(spec_example_is_read_with_environment_variables) {
     const Config config = parse(R"({
       "server": {"domain": "webpods.localhost", "publicUrl": "https://webpods.localhost:8443",
-                 "maxPayloadSize": 10485760},
+                 "maxPayloadSize": 10485760, "maxResponseSize": 2097152},
       "database": {"host": "/path/to/socket/dir", "port": 5432, "name": "webpods",
                    "user": "webpods", "password": "$WEBPODS_DB_PASSWORD"},
       "auth": {"jwtSecret": "$WEBPODS_JWT_SECRET", "sessionSecret": "$WEBPODS_SESSION_SECRET",
@@ -110,10 +112,12 @@ BOOST_AUTO_TEST_CASE(spec_example_is_read_with_environment_variables) {
          "issuer": "https://accounts.google.com", "scope": "openid email profile",
          "userIdField": "sub", "emailField": "email", "nameField": "name"}]},
       "rateLimits": {"enabled": true, "writes": 1000, "reads": 10000, "podCreate": 10,
-                     "streamCreate": 100},
+                     "streamCreate": 100, "logins": 7},
       "workers": 2, "threadsPerWorker": 16
     })");
     BOOST_TEST(config.public_url == "https://webpods.localhost:8443");
+    BOOST_TEST(config.max_response_size == 2097152);
+    BOOST_TEST(config.rate_limits.logins == 7);
     BOOST_TEST(config.database.configured);
     BOOST_TEST(config.database.host == "/path/to/socket/dir");
     BOOST_TEST(config.database.password == "db-from-env");
@@ -187,6 +191,11 @@ BOOST_AUTO_TEST_CASE(numbers_must_be_positive_and_in_range) {
     BOOST_TEST(error_of(with(R"("workers": 4294967296)")) == "workers: must be at most 2147483647");
     BOOST_TEST(error_of(with(R"("database": {"port": 65536})")) ==
                "database.port: must be at most 65535");
+    BOOST_TEST(error_of(with(R"("rateLimits": {"logins": 0})")) ==
+               "rateLimits.logins: must be a positive integer");
+    BOOST_TEST(error_of(R"({"server": {"domain": "webpods.localhost", "maxResponseSize": -1},
+                            "auth": {"jwtSecret": "jjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjj", "sessionSecret": "ssssssssssssssssssssssssssssssss"}})") ==
+               "server.maxResponseSize: must be a positive integer");
 }
 
 BOOST_AUTO_TEST_CASE(secrets_shorter_than_32_bytes_are_refused) {

@@ -136,4 +136,24 @@ BOOST_AUTO_TEST_CASE(take_moves_the_text_out_and_leaves_the_writer_empty) {
     BOOST_TEST(writer.text().empty());  // NOLINT(bugprone-use-after-move): take() promises empty
 }
 
+BOOST_AUTO_TEST_CASE(rewind_takes_back_a_value_and_its_comma) {
+    json::Writer writer;
+    writer.begin_array().integer(1);
+    const json::Writer::Mark before = writer.mark();
+    writer.begin_object().key("big").string("value").end_object();
+    writer.rewind(before);
+    writer.integer(2).end_array();
+    BOOST_TEST(writer.text() == "[1,2]");
+}
+
+BOOST_AUTO_TEST_CASE(rewind_to_the_start_of_an_array_needs_no_comma) {
+    json::Writer writer;
+    writer.begin_array();
+    const json::Writer::Mark empty = writer.mark();
+    writer.integer(1);
+    writer.rewind(empty);
+    writer.integer(2).end_array();
+    BOOST_TEST(writer.text() == "[2]");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
