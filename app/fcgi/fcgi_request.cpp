@@ -3,6 +3,8 @@
 
 #include <fcntl.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -16,6 +18,19 @@
 namespace webpods::fcgi {
 
 namespace {
+
+// nginx sends a request whole (it buffers the body first) and reads answers as they come, so a
+// read or write that makes no progress for this long means a peer that is not nginx, or is
+// stuck: the connection is dropped and the thread serves others. libfcgi's own accept drops a
+// unix connection silent for 2 s, but only after holding the listener all that time.
+constexpr std::chrono::seconds kReadTimeout{5};
+constexpr std::chrono::seconds kWriteTimeout{30};
+
+void set_timeout(int fd, int option, std::chrono::seconds timeout) {
+    timeval value{};
+    value.tv_sec = static_cast<time_t>(timeout.count());
+    setsockopt(fd, SOL_SOCKET, option, &value, sizeof(value));
+}
 
 std::string lower_case(std::string text) {
     std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) {
@@ -67,8 +82,30 @@ Listener::~Listener() {
     }
 }
 
+int Listener::accept_connection(std::chrono::milliseconds timeout) {
+    std::unique_lock<std::timed_mutex> turn(accept_mutex_, std::defer_lock);
+    if (!turn.try_lock_for(timeout)) {
+        return -1;
+    }
+    epoll_event event{};
+    if (epoll_wait(epoll_fd_, &event, 1, static_cast<int>(timeout.count())) <= 0) {
+        return -1;
+    }
+    // Non-blocking listener: another process may have taken the connection (EAGAIN). The
+    // accepted socket itself is blocking (Linux does not inherit O_NONBLOCK).
+    const int connection = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+    if (connection < 0) {
+        return -1;
+    }
+    set_timeout(connection, SO_RCVTIMEO, kReadTimeout);
+    set_timeout(connection, SO_SNDTIMEO, kWriteTimeout);
+    return connection;
+}
+
+// libfcgi gets no listening socket (-1): it reads the connections this thread accepted and
+// never accepts by itself, which it would do holding nothing of ours but blocking all the same.
 FcgiRequest::FcgiRequest(Listener& listener) : listener_(listener) {
-    FCGX_InitRequest(&request_, listener.listen_fd_, 0);
+    FCGX_InitRequest(&request_, -1, 0);
 }
 
 FcgiRequest::~FcgiRequest() {
@@ -79,21 +116,21 @@ FcgiRequest::~FcgiRequest() {
 }
 
 bool FcgiRequest::accept(std::chrono::milliseconds timeout) {
-    // A connection kept open by the web server is read directly; otherwise wait for the listener.
+    // A connection kept open by the web server is read again; otherwise accept a new one, and
+    // read its request after the accept mutex is released.
     if (request_.ipcFd < 0) {
-        std::unique_lock<std::timed_mutex> turn(listener_.accept_mutex_, std::defer_lock);
-        if (!turn.try_lock_for(timeout)) {
+        const int connection = listener_.accept_connection(timeout);
+        if (connection < 0) {
             return false;
         }
-        epoll_event event{};
-        if (epoll_wait(listener_.epoll_fd_, &event, 1, static_cast<int>(timeout.count())) <= 0) {
-            return false;
-        }
-        // Non-blocking: another process may have taken the connection (EAGAIN).
-        if (FCGX_Accept_r(&request_) < 0) {
-            return false;
-        }
-    } else if (FCGX_Accept_r(&request_) < 0) {
+        request_.ipcFd = connection;
+        // FCGX_Accept_r first finishes the previous request, closing ipcFd unless it is a kept
+        // connection; the BEGIN_REQUEST record then sets keepConnection as the server asks.
+        request_.keepConnection = 1;
+    }
+    // On a connection without a request (closed, silent past kReadTimeout, not FastCGI) libfcgi
+    // closes it and fails, as it has no listening socket to accept another from.
+    if (FCGX_Accept_r(&request_) < 0) {
         return false;
     }
     open_ = true;

@@ -15,7 +15,8 @@ namespace webpods::fcgi {
 // The listening socket as one worker process sees it. The socket is non-blocking and shared by
 // every worker process; within a process one thread at a time waits on it (the accept mutex,
 // as in nginx), so a connection wakes one thread per process, and a waiting thread can look at
-// the stop flag between waits.
+// the stop flag between waits. The mutex covers accept(2) only: the request is read after it
+// is released, so a connection that sends nothing holds its own thread, never the others.
 class Listener {
 public:
     explicit Listener(int listen_fd);
@@ -25,6 +26,10 @@ public:
 
 private:
     friend class FcgiRequest;
+    // Waits up to `timeout` for a connection and accepts it: the connection's fd, with read and
+    // write timeouts set, or -1 (none came, or another thread or process took it).
+    int accept_connection(std::chrono::milliseconds timeout);
+
     int listen_fd_;
     int epoll_fd_;
     std::timed_mutex accept_mutex_;

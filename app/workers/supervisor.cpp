@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <ctime>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -34,6 +35,10 @@ constexpr int kListenBacklog = 1024;
 // A worker that dies sooner than this after its start is restarted only after a pause, so a
 // crash loop does not spin the CPU.
 constexpr std::chrono::seconds kQuickDeath{1};
+// A worker told to stop (SIGTERM: the supervisor drains, or a reload retires its generation)
+// that is still alive after this is killed (SIGKILL). Above nginx's fastcgi_read_timeout (40 s),
+// so a request nginx still waits for may finish; below systemd's TimeoutStopSec (75 s).
+constexpr std::chrono::seconds kDrainDeadline{45};
 
 bool is_listening_socket(int fd) {
     int listening = 0;
@@ -99,6 +104,8 @@ void notify_systemd(const std::string& state) {
 struct WorkerProcess {
     int generation = 0;
     std::chrono::steady_clock::time_point started;
+    std::optional<std::chrono::steady_clock::time_point> stopping_since;  // SIGTERM sent
+    bool killed = false;                                                  // SIGKILL sent
 };
 
 class Supervisor {
@@ -129,6 +136,7 @@ public:
                 reload();
             }
             reap();
+            kill_overdue();
             replace_missing();
         }
         return drain();
@@ -147,7 +155,8 @@ private:
             sigprocmask(SIG_SETMASK, &none, nullptr);
             _exit(run_worker(options_.config_path, listen_fd_));
         }
-        children_[pid] = WorkerProcess{generation_, std::chrono::steady_clock::now()};
+        children_[pid] =
+            WorkerProcess{generation_, std::chrono::steady_clock::now(), std::nullopt, false};
     }
 
     void reload() {
@@ -165,9 +174,9 @@ private:
         for (int i = 0; i < workers_; ++i) {
             spawn();
         }
-        for (const auto& [pid, process] : children_) {
+        for (auto& [pid, process] : children_) {
             if (process.generation == old_generation) {
-                kill(pid, SIGTERM);
+                stop(pid, process);
             }
         }
         notify_systemd("READY=1");
@@ -182,12 +191,31 @@ private:
             if (found == children_.end()) {
                 continue;
             }
-            if (found->second.generation == generation_) {
+            if (found->second.generation == generation_ && !draining_) {
                 log_error("worker " + std::to_string(pid) + " exited (status " +
                           std::to_string(status) + "); replacing it");
                 last_death_ = std::chrono::steady_clock::now() - found->second.started;
             }
             children_.erase(found);
+        }
+    }
+
+    static void stop(pid_t pid, WorkerProcess& process) {
+        kill(pid, SIGTERM);
+        process.stopping_since = std::chrono::steady_clock::now();
+    }
+
+    // The drain deadline: a worker that has not finished its requests by then is killed.
+    void kill_overdue() {
+        const auto now = std::chrono::steady_clock::now();
+        for (auto& [pid, process] : children_) {
+            if (process.stopping_since && !process.killed &&
+                now - *process.stopping_since >= kDrainDeadline) {
+                log_error("worker " + std::to_string(pid) + " still draining after " +
+                          std::to_string(kDrainDeadline.count()) + " s; killing it");
+                kill(pid, SIGKILL);
+                process.killed = true;
+            }
         }
     }
 
@@ -208,16 +236,20 @@ private:
 
     int drain() {
         notify_systemd("STOPPING=1");
-        for (const auto& entry : children_) {
-            kill(entry.first, SIGTERM);
-        }
-        while (!children_.empty()) {
-            int status = 0;
-            const pid_t pid = waitpid(-1, &status, 0);
-            if (pid < 0 && errno != EINTR) {
-                break;
+        draining_ = true;
+        for (auto& [pid, process] : children_) {
+            if (!process.stopping_since) {
+                stop(pid, process);
             }
-            children_.erase(pid);
+        }
+        sigset_t child_exits;
+        sigemptyset(&child_exits);
+        sigaddset(&child_exits, SIGCHLD);
+        while (!children_.empty()) {
+            timespec tick{1, 0};
+            sigtimedwait(&child_exits, nullptr, &tick);
+            reap();
+            kill_overdue();
         }
         log_info("supervisor stopped");
         return 0;
@@ -227,6 +259,7 @@ private:
     int listen_fd_;
     int workers_;
     int generation_ = 0;
+    bool draining_ = false;
     std::chrono::steady_clock::duration last_death_ = kQuickDeath;
     std::map<pid_t, WorkerProcess> children_;
 };

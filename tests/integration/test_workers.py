@@ -3,6 +3,7 @@ request, and PostgreSQL going away and coming back needs no restart of the worke
 
 import os
 import signal
+import subprocess
 import threading
 import time
 import unittest
@@ -111,6 +112,43 @@ class WorkerPoolTest(unittest.TestCase):
         self.assertGreater(len(during), 0)
         self.assertEqual(load.failures_after(started - 0.5), [])
         self.assertTrue(set(worker_pids()).isdisjoint(before))
+
+
+class KilledMidRequestTest(unittest.TestCase):
+    def test_request_on_a_killed_worker_answers_the_json_envelope(self):
+        # A request held inside the database (tables locked by another session) is in flight
+        # on a worker thread; killing every worker makes nginx answer it (upstream closed).
+        locker = subprocess.Popen(
+            [f"{harness.stack_module.PG_BIN}/psql", "-h", harness.STACK.pg_socket_dir,
+             "-U", "postgres", "-d", "webpods", "-qAt"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        answers = []
+        try:
+            locker.stdin.write("BEGIN; LOCK TABLE pod, stream, rate_limit IN ACCESS EXCLUSIVE "
+                               "MODE; SELECT 'locked';\n")
+            locker.stdin.flush()
+            self.assertEqual(locker.stdout.readline().strip(), "locked")
+            sender = threading.Thread(target=lambda: answers.append(
+                request("GET", "/blog", host=harness.pod_host(f"killed{time.time_ns()}"))))
+            sender.start()
+            wait_for(lambda: harness.STACK.psql(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = 'webpods' "
+                "AND wait_event_type = 'Lock'").strip() not in ("", "0"))
+            before = worker_pids()
+            for pid in before:
+                os.kill(pid, signal.SIGKILL)
+            sender.join(timeout=30)
+            self.assertFalse(sender.is_alive())
+        finally:
+            locker.stdin.write("ROLLBACK;\n")
+            locker.stdin.close()
+            locker.wait(timeout=10)
+        answer = answers[0]
+        self.assertEqual(answer.status, 503, answer)
+        self.assertEqual(answer.error_code, "UNAVAILABLE", answer)
+        self.assertTrue(answer.headers["content-type"].startswith("application/json"))
+        wait_for(lambda: len(worker_pids()) == 2 and set(worker_pids()).isdisjoint(before))
+        wait_for(lambda: request("GET", "/health").status == 200)
 
 
 class DatabaseOutageTest(unittest.TestCase):
