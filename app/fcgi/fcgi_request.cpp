@@ -210,9 +210,20 @@ void FcgiRequest::write(const http::Response& response) const {
         head += "\r\n";
     }
     head += "\r\n";
-    FCGX_PutStr(head.data(), static_cast<int>(head.size()), request_.out);
-    if (!response.body.empty()) {
-        FCGX_PutStr(response.body.data(), static_cast<int>(response.body.size()), request_.out);
+    put_bytes(head);
+    put_bytes(response.body);
+}
+
+void FcgiRequest::put_bytes(std::string_view bytes) const {
+    // FCGX_PutStr takes an int length: a larger answer goes out in pieces, never as a negative
+    // length.
+    static constexpr std::size_t kMaxPiece = std::size_t{1} << 30U;
+    while (!bytes.empty()) {
+        const std::size_t piece = std::min(bytes.size(), kMaxPiece);
+        if (FCGX_PutStr(bytes.data(), static_cast<int>(piece), request_.out) < 0) {
+            return;  // the client is gone; after the first byte an error can only be logged
+        }
+        bytes.remove_prefix(piece);
     }
 }
 

@@ -58,6 +58,8 @@ public:
     void finish();
 
 private:
+    // Writes bytes to the answer stream, in pieces an int length can hold.
+    void put_bytes(std::string_view bytes) const;
     Listener& listener_;
     FCGX_Request request_{};
     bool open_ = false;
