@@ -6,6 +6,7 @@ import itertools
 import json
 import os
 import secrets
+import shutil
 import ssl
 import sys
 import threading
@@ -147,3 +148,25 @@ def write(pod, stream, body, auth_id, query="", headers=None):
 def read(pod, path, auth_id=None, pod_bound=True, headers=None):
     bearer = token(auth_id, pod if pod_bound else None) if auth_id else None
     return request("GET", path, host=pod_host(pod), token=bearer, headers=headers)
+
+
+def start_side_stack(name, config_overrides):
+    """A second stack (its own PostgreSQL, workers, nginx on free ports) inside the main stack's
+    var, for tests that need other settings (small limits); its sanitizer reports are read by
+    run.py like the main stack's. Stop it with stop_side_stack."""
+    var = os.path.join(STACK.var, name)
+    shutil.rmtree(var, ignore_errors=True)
+    side = stack_module.Stack(var, http_port=stack_module.free_port(),
+                              https_port=stack_module.free_port(),
+                              build_dir=STACK.build, config_overrides=config_overrides)
+    if side.pg_outside_var():
+        shutil.rmtree(side.pg_root, ignore_errors=True)
+    OTHER_STACKS.append(side)
+    side.start()
+    return side
+
+
+def stop_side_stack(side):
+    side.stop()
+    if side.pg_outside_var():
+        shutil.rmtree(side.pg_root, ignore_errors=True)

@@ -2,12 +2,9 @@
 server.maxResponseSize, and say where to go on; login steps are rate-limited per address.
 The small budgets run on a stack of their own, as test_rate_limits.py does."""
 
-import os
-import shutil
 import unittest
 
 import harness
-from harness import stack_module
 
 MAX_RESPONSE_SIZE = 4096
 LOGINS = 3
@@ -16,24 +13,14 @@ STACK = None
 
 def setUpModule():
     global STACK
-    var = os.path.join(harness.STACK.var, "bounds")
-    shutil.rmtree(var, ignore_errors=True)
-    STACK = stack_module.Stack(var, http_port=stack_module.free_port(),
-                               https_port=stack_module.free_port(),
-                               build_dir=harness.STACK.build,
-                               config_overrides={"workers": 1, "threadsPerWorker": 4,
-                                                 "server": {"maxResponseSize": MAX_RESPONSE_SIZE},
-                                                 "rateLimits": {"logins": LOGINS}})
-    if STACK.pg_outside_var():
-        shutil.rmtree(STACK.pg_root, ignore_errors=True)
-    harness.OTHER_STACKS.append(STACK)  # run.py reads its sanitizer reports too
-    STACK.start()
+    STACK = harness.start_side_stack(
+        "bounds", {"workers": 1, "threadsPerWorker": 4,
+                   "server": {"maxResponseSize": MAX_RESPONSE_SIZE},
+                   "rateLimits": {"logins": LOGINS}})
 
 
 def tearDownModule():
-    STACK.stop()
-    if STACK.pg_outside_var():
-        shutil.rmtree(STACK.pg_root, ignore_errors=True)
+    harness.stop_side_stack(STACK)
 
 
 def small(method, path, pod=None, auth_id=None, body=None):

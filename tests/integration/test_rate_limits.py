@@ -1,13 +1,10 @@
 """Rate limits (SPEC §5): per identity and action, hourly windows in PostgreSQL, headers, 429.
 Runs its own stack with small limits so they are reached quickly."""
 
-import os
-import shutil
 import time
 import unittest
 
 import harness
-from harness import stack_module
 
 LIMITS = {"enabled": True, "writes": 5, "reads": 8, "podCreate": 2, "streamCreate": 3}
 STACK = None
@@ -15,24 +12,12 @@ STACK = None
 
 def setUpModule():
     global STACK
-    # Inside the main stack's var, so that side-by-side runs (WEBPODS_TEST_VAR) stay apart.
-    var = os.path.join(harness.STACK.var, "rate-limits")
-    shutil.rmtree(var, ignore_errors=True)
-    STACK = stack_module.Stack(var, http_port=stack_module.free_port(),
-                               https_port=stack_module.free_port(),
-                               build_dir=harness.STACK.build,
-                               config_overrides={"workers": 2, "threadsPerWorker": 4,
-                                                 "rateLimits": LIMITS})
-    if STACK.pg_outside_var():
-        shutil.rmtree(STACK.pg_root, ignore_errors=True)
-    harness.OTHER_STACKS.append(STACK)  # run.py reads its sanitizer reports too
-    STACK.start()
+    STACK = harness.start_side_stack(
+        "rate-limits", {"workers": 2, "threadsPerWorker": 4, "rateLimits": LIMITS})
 
 
 def tearDownModule():
-    STACK.stop()
-    if STACK.pg_outside_var():
-        shutil.rmtree(STACK.pg_root, ignore_errors=True)
+    harness.stop_side_stack(STACK)
 
 
 def call(method, path, pod, auth_id=None, body=None, headers=None):
