@@ -2,8 +2,8 @@
 #include "auth/redirects.h"
 
 #include <algorithm>
-#include <cctype>
 
+#include "encoding/encoding.h"
 #include "ids/ids.h"
 
 namespace webpods::auth {
@@ -72,10 +72,7 @@ std::string safe_redirect(std::string_view target, std::string_view domain) {
             return "/";
         }
     }
-    std::string lower(host);
-    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) {
-        return static_cast<char>(std::tolower(c));
-    });
+    const std::string lower = encoding::ascii_lower(host);
     if (lower == domain) {
         return std::string(target);
     }

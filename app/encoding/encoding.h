@@ -26,4 +26,11 @@ std::string base64url_encode(std::string_view bytes);
 // gives. Never throws except std::bad_alloc.
 std::optional<std::string> base64url_decode(std::string_view text);
 
+// text with A-Z mapped to a-z and every other byte unchanged (no locale: hosts, header names and
+// media types are ASCII).
+std::string ascii_lower(std::string_view text);
+
+// text without leading and trailing spaces and tabs.
+std::string_view trim_blanks(std::string_view text);
+
 }  // namespace webpods::encoding

@@ -8,11 +8,11 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <string>
 
+#include "encoding/encoding.h"
 #include "errors/errors.h"
 
 namespace webpods::fcgi {
@@ -32,16 +32,9 @@ void set_timeout(int fd, int option, std::chrono::seconds timeout) {
     setsockopt(fd, SOL_SOCKET, option, &value, sizeof(value));
 }
 
-std::string lower_case(std::string text) {
-    std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) {
-        return static_cast<char>(std::tolower(c));
-    });
-    return text;
-}
-
 // "HTTP_X_CONTENT_TYPE" -> "x-content-type".
 std::string header_name(std::string_view cgi_name) {
-    std::string name = lower_case(std::string(cgi_name));
+    std::string name = encoding::ascii_lower(cgi_name);
     std::replace(name.begin(), name.end(), '_', '-');
     return name;
 }
@@ -53,7 +46,7 @@ std::string host_of(std::string_view host) {
     if (colon != std::string_view::npos && (bracket == std::string_view::npos || colon > bracket)) {
         host = host.substr(0, colon);
     }
-    std::string text = lower_case(std::string(host));
+    std::string text = encoding::ascii_lower(host);
     if (!text.empty() && text.back() == '.') {
         text.pop_back();
     }

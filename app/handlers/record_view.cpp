@@ -2,7 +2,6 @@
 #include "handlers/record_view.h"
 
 #include <algorithm>
-#include <cctype>
 #include <utility>
 
 #include "encoding/encoding.h"
@@ -21,14 +20,12 @@ constexpr std::size_t kMaxContentType = 255;
 // X-Content-Type, else Content-Type without parameters, else text/plain; form encoding is what
 // `curl -d` sends for plain text, so it counts as text/plain.
 std::string record_content_type(const http::Request& request) {
-    std::string type(request.header("x-content-type"));
-    if (type.empty()) {
-        const std::string_view header = request.header("content-type");
-        type = std::string(header.substr(0, header.find(';')));
+    std::string_view header = request.header("x-content-type");
+    if (header.empty()) {
+        header = request.header("content-type");
+        header = header.substr(0, header.find(';'));
     }
-    const auto not_space = [](char c) { return c != ' ' && c != '\t'; };
-    type.erase(type.begin(), std::find_if(type.begin(), type.end(), not_space));
-    type.erase(std::find_if(type.rbegin(), type.rend(), not_space).base(), type.end());
+    std::string type(encoding::trim_blanks(header));
     if (type.empty() || type == "application/x-www-form-urlencoded") {
         return "text/plain";
     }
@@ -41,19 +38,8 @@ std::string record_content_type(const http::Request& request) {
 }
 
 std::string media_type_of(std::string_view content_type) {
-    std::string_view media = content_type.substr(0, content_type.find(';'));
-    const auto is_space = [](char c) { return c == ' ' || c == '\t'; };
-    while (!media.empty() && is_space(media.front())) {
-        media.remove_prefix(1);
-    }
-    while (!media.empty() && is_space(media.back())) {
-        media.remove_suffix(1);
-    }
-    std::string lower(media);
-    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) {
-        return static_cast<char>(std::tolower(c));
-    });
-    return lower;
+    return encoding::ascii_lower(
+        encoding::trim_blanks(content_type.substr(0, content_type.find(';'))));
 }
 
 bool is_json_type(std::string_view content_type) {

@@ -3,11 +3,11 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <optional>
 
 #include "auth/cookies.h"
 #include "auth/principal.h"
+#include "encoding/encoding.h"
 #include "errors/errors.h"
 #include "handlers/pod_access.h"
 #include "handlers/rate_limit.h"
@@ -88,10 +88,7 @@ void check_origin(const RequestContext& context) {
         !carries_credential_cookie(request)) {
         return;
     }
-    std::string origin(request.header("origin"));
-    std::transform(origin.begin(), origin.end(), origin.begin(), [](unsigned char c) {
-        return static_cast<char>(std::tolower(c));
-    });
+    const std::string origin = encoding::ascii_lower(request.header("origin"));
     const bool same_origin = origin.empty() ? request.header("sec-fetch-site") == "same-origin"
                                             : origin == own_origin(request);
     if (!same_origin) {

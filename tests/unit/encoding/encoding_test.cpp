@@ -106,4 +106,17 @@ BOOST_AUTO_TEST_CASE(base64url_decode_refuses_padding_other_alphabets_and_stray_
     }
 }
 
+BOOST_AUTO_TEST_CASE(ascii_lower_maps_only_ascii_letters) {
+    BOOST_TEST(encoding::ascii_lower("HTTP://Alice.WebPods.Localhost:8080") ==
+               "http://alice.webpods.localhost:8080");
+    BOOST_TEST(encoding::ascii_lower("\xC3\x84Z@[") == "\xC3\x84z@[");
+}
+
+BOOST_AUTO_TEST_CASE(trim_blanks_drops_surrounding_spaces_and_tabs_only) {
+    BOOST_TEST(encoding::trim_blanks(" \ttext/html \t") == "text/html");
+    BOOST_TEST(encoding::trim_blanks("a b") == "a b");
+    BOOST_TEST(encoding::trim_blanks(" \t ").empty());
+    BOOST_TEST(encoding::trim_blanks("\nx\n") == "\nx\n");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
