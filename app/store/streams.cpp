@@ -12,10 +12,10 @@ namespace webpods::store {
 namespace {
 
 // The request statement, prepared once per connection (app/store/prepared.h). `counted` is the
-// rate-limit upsert of identity $1 and action $2, run only when $3 is 1; the window is the
-// clock hour in UTC and the upsert makes concurrent counts exact. It runs whether or not pod $4
-// exists, so the pod is joined to a single row rather than selected from. The allow-list and
-// links heads of stream $5 come along so permission and routing caches can be checked for
+// rate-limit upsert adding $3 requests of identity $1 and action $2, run only when $3 > 0; the
+// window is the clock hour in UTC and the upsert makes concurrent counts exact. It runs whether or
+// not pod $4 exists, so the pod is joined to a single row rather than selected from. The allow-list
+// and links heads of stream $5 come along so permission and routing caches can be checked for
 // freshness without another round trip; the record at index $7 (from the end when $8 is 1)
 // when $6 is 1.
 constexpr Prepared kRequestContext{
@@ -23,9 +23,9 @@ constexpr Prepared kRequestContext{
     "WITH counted AS ("
     "  INSERT INTO rate_limit AS w (identity, action, window_start, count) "
     "  SELECT $1, $2, "
-    "         date_trunc('hour', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC', 1 "
-    "  WHERE $3 = 1 "
-    "  ON CONFLICT (identity, action, window_start) DO UPDATE SET count = w.count + 1 "
+    "         date_trunc('hour', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC', CAST($3 AS bigint) "
+    "  WHERE CAST($3 AS bigint) > 0 "
+    "  ON CONFLICT (identity, action, window_start) DO UPDATE SET count = w.count + EXCLUDED.count "
     "  RETURNING w.count, "
     "            CAST(extract(epoch FROM w.window_start + interval '1 hour') AS bigint) "
     "              AS resets_at) "
@@ -106,7 +106,7 @@ std::optional<PodContext> pod_context_from(const Rows& rows) {
 
 RequestContextRow load_request_context(Tx& tx, const ContextQuery& query) {
     const RecordWanted wanted(query.record_index);
-    const int count_request = query.count ? 1 : 0;
+    const long long count_request = query.count ? query.count->amount : 0;
     const std::string no_one;
     const std::string& identity = query.count ? query.count->identity : no_one;
     const std::string& action = query.count ? query.count->action : no_one;
