@@ -64,8 +64,16 @@ constexpr const char* kInsertStream =
     "          to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') "
     "            AS created_at";
 
-constexpr const char* kListStreams =
-    "SELECT * FROM stream_row WHERE pod_id = :pod_id ORDER BY name";
+constexpr Prepared kListStreams{
+    "list_streams",
+    "SELECT s.id, s.name, s.access_permission, s.creator_id, s.record_count, s.last_hash, "
+    "       s.created_at, a.id AS a_id, a.record_count AS a_record_count, "
+    "       a.last_hash AS a_last_hash, ac.auth_id AS a_creator_auth_id "
+    "FROM stream_row s "
+    "LEFT JOIN stream_row a ON a.pod_id = s.pod_id AND left(s.access_permission, 1) = '/' "
+    "                      AND a.name = substr(s.access_permission, 2) "
+    "LEFT JOIN app_user ac ON ac.id = CAST(a.creator_id AS uuid) "
+    "WHERE s.pod_id = $1 ORDER BY s.name"};
 
 constexpr const char* kDeleteStream = "DELETE FROM stream WHERE id = :id";
 
@@ -152,13 +160,16 @@ std::optional<Stream> insert_stream(Tx& tx,
     return stream_from(row);
 }
 
-std::vector<Stream> list_streams(Tx& tx, long long pod_id) {
-    std::vector<Stream> streams;
-    const soci::rowset<soci::row> rows =
-        (tx.sql().prepare << kListStreams, soci::use(pod_id, "pod_id"));
-    for (const soci::row& row : rows) {
-        streams.push_back(*stream_from(row));
-    }
+std::vector<ListedStream> list_streams(Tx& tx, long long pod_id) {
+    std::vector<ListedStream> streams;
+    execute_each(tx, kListStreams, {pod_id}, [&streams](const Rows& rows) {
+        ListedStream listed{*stream_from(rows, 0), head_from(rows, 0, "a_"), {}};
+        if (listed.allow_list) {
+            listed.allow_list_creator_auth_id = rows.text(0, rows.column("a_creator_auth_id"));
+        }
+        streams.push_back(std::move(listed));
+        return true;
+    });
     return streams;
 }
 
