@@ -13,34 +13,15 @@ namespace webpods::store {
 
 namespace {
 
-// The whole append is one statement. `head` locks the stream row (FOR UPDATE): a concurrent
-// appender waits for that lock and then, under READ COMMITTED, re-reads the row the winner
-// committed, so every appender hashes against the true head and none has to retry. `hashed`
-// builds the record hash of SPEC §6 from that head with PostgreSQL's sha256(): the preimage is
-// exactly chain::canonical_preimage() (app/chain), whose content line (the hex SHA-256 of the
-// bytes) is computed by the caller. `moved` advances the head; the INSERT takes its index and
-// hashes from the same rows, so head and record change together or not at all, and
-// UNIQUE (stream_id, index) backs the lock up: a chain cannot fork or skip an index.
+// The whole append is one call of append_record() (sql/migrations/0005_append.sql): it locks
+// the head, answers a replayed Idempotency-Key, checks If-Match / If-None-Match against the true
+// head, hashes the record (SPEC §6, the preimage of chain::canonical_preimage(), whose content
+// line the caller computes), inserts it with its Merkle nodes and moves head and frontier, all
+// in one atomic step, so no appender ever retries or sees a stale head.
 constexpr const char* kAppendRecord =
-    "WITH head AS ("
-    "  SELECT id, record_count, coalesce(last_hash, '') AS last_hash FROM stream "
-    "  WHERE id = :stream_id FOR UPDATE), "
-    "hashed AS ("
-    "  SELECT id, record_count AS index, last_hash AS previous_hash, "
-    "         'sha256:' || encode(sha256(convert_to(concat_ws(chr(10), 'webpods-record-v1', "
-    "           record_count::text, last_hash, CAST(:written_at AS text), "
-    "           CAST(:content_type AS text), CAST(:alias AS text), CAST(:author AS text), "
-    "           CAST(:content_sha256 AS text)), 'UTF8')), 'hex') AS hash "
-    "  FROM head), "
-    "moved AS ("
-    "  UPDATE stream s SET record_count = h.index + 1, last_hash = h.hash "
-    "  FROM hashed h WHERE s.id = h.id RETURNING s.id) "
-    "INSERT INTO record (stream_id, index, content, content_type, alias, author, hash, "
-    "                    previous_hash, written_at) "
-    "SELECT h.id, h.index, decode(:content, 'hex'), :content_type, nullif(:alias, ''), "
-    "       :author, h.hash, nullif(h.previous_hash, ''), CAST(:written_at AS timestamptz) "
-    "FROM hashed h JOIN moved m ON m.id = h.id "
-    "RETURNING index, hash, coalesce(previous_hash, '') AS previous_hash";
+    "SELECT outcome, index, hash, previous_hash, timestamp FROM append_record("
+    "  :stream_id, :written_at, decode(:content, 'hex'), :content_type, :alias, :author, "
+    "  :content_sha256, :if_match, :if_none_match, :idempotency_key)";
 
 constexpr const char* kRecordByIndex =
     "SELECT * FROM record_row WHERE stream_id = :stream_id AND index = :index";
@@ -76,9 +57,10 @@ std::optional<Record> find_record(
 
 }  // namespace
 
-Record append_record(Tx& tx, long long stream_id, const NewRecord& fields) {
-    Record record;
-    record.timestamp = chain::format_timestamp(std::chrono::system_clock::now());
+AppendResult append_record(Tx& tx, long long stream_id, const NewRecord& fields) {
+    AppendResult result;
+    Record& record = result.record;
+    const std::string written_at = chain::format_timestamp(std::chrono::system_clock::now());
     record.content_type = fields.content_type;
     if (!fields.alias.empty()) {
         record.alias = std::string(fields.alias);
@@ -86,19 +68,42 @@ Record append_record(Tx& tx, long long stream_id, const NewRecord& fields) {
     record.author = fields.author;
     record.content = fields.content;
     const std::string alias(fields.alias);
+    // Absent conditions travel as NULL.
+    const auto bound = [](const std::optional<std::string>& value) {
+        return std::pair{value.value_or(std::string{}), value ? soci::i_ok : soci::i_null};
+    };
+    auto [if_match, if_match_given] = bound(fields.if_match);
+    auto [if_none_match, if_none_match_given] = bound(fields.if_none_match);
+    auto [idempotency_key, idempotency_key_given] = bound(fields.idempotency_key);
     const std::string content_sha256 = chain::sha256_hex(fields.content);
     const std::string content_hex = encoding::hex_encode(fields.content);
 
+    std::string outcome;
     soci::session& sql = tx.sql();
-    sql << kAppendRecord, soci::use(stream_id, "stream_id"),
-        soci::use(record.timestamp, "written_at"), soci::use(record.content_type, "content_type"),
+    sql << kAppendRecord, soci::use(stream_id, "stream_id"), soci::use(written_at, "written_at"),
+        soci::use(content_hex, "content"), soci::use(record.content_type, "content_type"),
         soci::use(alias, "alias"), soci::use(record.author, "author"),
-        soci::use(content_sha256, "content_sha256"), soci::use(content_hex, "content"),
-        soci::into(record.index), soci::into(record.hash), soci::into(record.previous_hash);
+        soci::use(content_sha256, "content_sha256"),
+        soci::use(if_match, if_match_given, "if_match"),
+        soci::use(if_none_match, if_none_match_given, "if_none_match"),
+        soci::use(idempotency_key, idempotency_key_given, "idempotency_key"), soci::into(outcome),
+        soci::into(record.index), soci::into(record.hash), soci::into(record.previous_hash),
+        soci::into(record.timestamp);
     if (!sql.got_data()) {
         throw errors::Error(errors::Code::kStreamNotFound);
     }
-    return record;
+    if (outcome == "appended") {
+        result.outcome = AppendOutcome::kAppended;
+    } else if (outcome == "replayed") {
+        result.outcome = AppendOutcome::kReplayed;
+    } else if (outcome == "key_reused") {
+        result.outcome = AppendOutcome::kKeyReused;
+    } else if (outcome == "precondition_failed") {
+        result.outcome = AppendOutcome::kPreconditionFailed;
+    } else {
+        throw errors::internal_error("append_record() answered outcome " + outcome);
+    }
+    return result;
 }
 
 std::optional<Record> find_record_by_index(Tx& tx, long long stream_id, long long index) {
