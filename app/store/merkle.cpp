@@ -19,15 +19,21 @@ constexpr const char* kTreeHead =
 
 // Node (level k, index j) is element k + 1 of the merkle_nodes of record (j + 1) * 2^k - 1, the
 // record whose append completed it; each lookup is one probe of UNIQUE (stream_id, index). The
-// leaf's record hash rides along as level -1.
+// leaf's record hash rides along as level -1. One row of "level:index:value" entries joined by
+// ',' (none of them holds a comma): a single-row statement is one round trip, where a rowset is
+// three (prepare, execute, deallocate).
 constexpr const char* kTreeNodes =
-    "SELECT n.level, n.position, encode(r.merkle_nodes[n.level + 1], 'hex') "
-    "FROM unnest(CAST(:levels AS int[]), CAST(:positions AS bigint[])) AS n(level, position) "
-    "JOIN record r ON r.stream_id = :stream_id "
-    "             AND r.index = ((n.position + 1) << n.level) - 1 "
-    "WHERE r.merkle_nodes[n.level + 1] IS NOT NULL "
-    "UNION ALL "
-    "SELECT -1, index, hash FROM record WHERE stream_id = :stream_id AND index = :leaf";
+    "SELECT coalesce(string_agg(found.level || ':' || found.position || ':' || found.value, ','), "
+    "                '') "
+    "FROM ("
+    "  SELECT n.level, n.position, encode(r.merkle_nodes[n.level + 1], 'hex') AS value "
+    "  FROM unnest(CAST(:levels AS int[]), CAST(:positions AS bigint[])) AS n(level, position) "
+    "  JOIN record r ON r.stream_id = :stream_id "
+    "               AND r.index = ((n.position + 1) << n.level) - 1 "
+    "  WHERE r.merkle_nodes[n.level + 1] IS NOT NULL "
+    "  UNION ALL "
+    "  SELECT -1, index, hash FROM record WHERE stream_id = :stream_id AND index = :leaf"
+    ") found";
 
 merkle::Hash hash_of_hex(const std::string& hex) {
     const auto bytes = encoding::hex_decode(hex);
@@ -88,21 +94,29 @@ TreeNodes read_tree_nodes(Tx& tx,
     const std::string levels_text = array_literal(levels);
     const std::string positions_text = array_literal(positions);
     const long long leaf_index = leaf.value_or(-1);  // no record has index -1
-    const soci::rowset<soci::row> rows = (tx.sql().prepare << kTreeNodes,
-                                          soci::use(levels_text, "levels"),
-                                          soci::use(positions_text, "positions"),
-                                          soci::use(stream_id, "stream_id"),
-                                          soci::use(leaf_index, "leaf"));
+    std::string entries;
+    tx.sql() << kTreeNodes, soci::use(levels_text, "levels"),
+        soci::use(positions_text, "positions"), soci::use(stream_id, "stream_id"),
+        soci::use(leaf_index, "leaf"), soci::into(entries);
     TreeNodes found;
-    for (const soci::row& row : rows) {
-        const int level = row.get<int>(0);
-        const auto position = row.get<long long>(1);
-        if (level < 0) {
-            found.leaf_hash = row.get<std::string>(2);
-        } else {
-            found.nodes[{level, static_cast<std::uint64_t>(position)}] =
-                hash_of_hex(row.get<std::string>(2));
+    for (std::size_t start = 0; start < entries.size();) {
+        const std::size_t end = std::min(entries.find(',', start), entries.size());
+        const std::string_view entry = std::string_view(entries).substr(start, end - start);
+        const std::size_t first = entry.find(':');
+        const std::size_t second = entry.find(':', first + 1);
+        if (second == std::string_view::npos) {
+            throw errors::internal_error("tree node entry is not level:index:value");
         }
+        const std::string_view value = entry.substr(second + 1);
+        if (entry.substr(0, first) == "-1") {
+            found.leaf_hash = std::string(value);
+        } else {
+            const merkle::NodeId id{
+                std::stoi(std::string(entry.substr(0, first))),
+                std::stoull(std::string(entry.substr(first + 1, second - first - 1)))};
+            found.nodes[id] = hash_of_hex(std::string(value));
+        }
+        start = end + 1;
     }
     return found;
 }
