@@ -1,4 +1,4 @@
-// webpodsctl: operator commands — migrate, token, verify, users.
+// webpodsctl: operator commands — migrate, token, verify, users, keygen, audit.
 #include <cstdint>
 #include <ctime>
 #include <iostream>
@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "audit/commands.h"
 #include "auth/principal.h"
 #include "chain/chain.h"
 #include "config/config.h"
@@ -26,7 +27,9 @@ constexpr const char* kUsage =
     "  token AUTH_ID [--pod P] [--email E] [--name N]\n"
     "                                      create the user if missing, print a signed token\n"
     "  verify POD STREAM                   recompute a stream's hash chain (exit 1 if broken)\n"
-    "  users                               list users\n";
+    "  users                               list users\n"
+    "  keygen, audit                       checkpoint keys and log audits (no --config needed;\n"
+    "                                      see webpodsctl audit)\n";
 
 struct Arguments {
     std::string config_path;
@@ -144,6 +147,9 @@ int print_users(store::Tx& tx) {
 
 int main(int argc, char** argv) {
     const Arguments arguments = parse_arguments(argc, argv);
+    if (!arguments.positional.empty() && audit::is_offline_command(arguments.positional[0])) {
+        return audit::run_offline_command(arguments.positional, arguments.options);
+    }
     if (arguments.positional.empty() || arguments.config_path.empty()) {
         std::cerr << kUsage;
         return 2;

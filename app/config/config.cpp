@@ -346,6 +346,21 @@ void read_rate_limits(const Section& limits, RateLimits& result) {
     result.logins = limits.positive_or("logins", result.logins);
 }
 
+// A signed-note key name: printable ASCII without spaces or '+' (C2SP signed-note).
+bool is_key_name(const std::string& text) {
+    return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
+        return c > ' ' && c < 0x7F && c != '+';
+    });
+}
+
+void read_checkpoint(const Section& checkpoint, Config& config) {
+    config.checkpoint_key_file = checkpoint.string_or("keyFile", "");
+    config.checkpoint_key_name = checkpoint.string_or("keyName", config.checkpoint_key_name);
+    if (!is_key_name(config.checkpoint_key_name)) {
+        fail(checkpoint.path_of("keyName"), "must be printable ASCII without spaces or '+'");
+    }
+}
+
 }  // namespace
 
 const OAuthProvider* Config::find_provider(std::string_view id) const {
@@ -365,11 +380,17 @@ Config parse_config(const std::string& json_text, const EnvLookup& env) {
     if (root.type() != typeid(Object::Ptr)) {
         throw ConfigError("config: expected a JSON object");
     }
-    const Section file(
-        root,
-        "",
-        env,
-        {"server", "database", "auth", "oauth", "rateLimits", "workers", "threadsPerWorker"});
+    const Section file(root,
+                       "",
+                       env,
+                       {"server",
+                        "database",
+                        "auth",
+                        "oauth",
+                        "rateLimits",
+                        "checkpoint",
+                        "workers",
+                        "threadsPerWorker"});
 
     Config config;
     const std::optional<Section> server =
@@ -393,6 +414,10 @@ Config parse_config(const std::string& json_text, const EnvLookup& env) {
     if (auto limits = file.section(
             "rateLimits", {"enabled", "writes", "reads", "podCreate", "streamCreate", "logins"})) {
         read_rate_limits(*limits, config.rate_limits);
+    }
+    config.checkpoint_key_name = config.domain;
+    if (auto checkpoint = file.section("checkpoint", {"keyFile", "keyName"})) {
+        read_checkpoint(*checkpoint, config);
     }
     const auto cores = static_cast<int>(std::thread::hardware_concurrency());  // 0 if unknown
     config.workers = file.positive_int_or("workers", std::max(cores, 1));

@@ -51,6 +51,11 @@ struct Config {
     std::string default_provider;  // empty, or the id of one of providers
     std::vector<OAuthProvider> providers;
     RateLimits rate_limits;
+    // `checkpoint` (SPEC §12): the PEM file of the Ed25519 key that signs checkpoints (empty:
+    // none, checkpoints answer 503 SIGNING_UNAVAILABLE) and the signed-note name it signs under
+    // (default: domain).
+    std::string checkpoint_key_file;
+    std::string checkpoint_key_name;
     int workers = 0;
     int threads_per_worker = 16;
 

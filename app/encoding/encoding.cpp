@@ -89,7 +89,10 @@ std::string base64url_encode(std::string_view bytes) {
     return encode_base64(bytes, kBase64UrlAlphabet, Padding::kUnpadded);
 }
 
-std::optional<std::string> base64url_decode(std::string_view text) {
+namespace {
+
+// Unpadded base64 in `alphabet`, strictly: see base64url_decode.
+std::optional<std::string> decode_base64(std::string_view text, std::string_view alphabet) {
     // One leftover character carries only 6 bits, less than a byte: no encoder writes it.
     if (text.size() % 4 == 1) {
         return std::nullopt;
@@ -99,7 +102,7 @@ std::optional<std::string> base64url_decode(std::string_view text) {
     unsigned bits = 0;
     unsigned bit_count = 0;
     for (const char c : text) {
-        const std::size_t value = kBase64UrlAlphabet.find(c);
+        const std::size_t value = alphabet.find(c);
         if (value == std::string_view::npos) {
             return std::nullopt;
         }
@@ -115,6 +118,24 @@ std::optional<std::string> base64url_decode(std::string_view text) {
         return std::nullopt;
     }
     return bytes;
+}
+
+}  // namespace
+
+std::optional<std::string> base64url_decode(std::string_view text) {
+    return decode_base64(text, kBase64UrlAlphabet);
+}
+
+std::optional<std::string> base64_decode(std::string_view text) {
+    if (text.size() % 4 != 0) {
+        return std::nullopt;
+    }
+    // At most two '=', at the end: a multiple of four then leaves 0, 2 or 3 characters over.
+    std::size_t padding = 0;
+    while (padding < 2 && padding < text.size() && text[text.size() - 1 - padding] == '=') {
+        ++padding;
+    }
+    return decode_base64(text.substr(0, text.size() - padding), kBase64Alphabet);
 }
 
 std::string ascii_lower(std::string_view text) {

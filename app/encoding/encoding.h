@@ -26,6 +26,10 @@ std::string base64url_encode(std::string_view bytes);
 // gives. Never throws except std::bad_alloc.
 std::optional<std::string> base64url_decode(std::string_view text);
 
+// The bytes spelled by padded standard base64, as strictly: nullopt unless the text is exactly
+// what base64_encode gives for some bytes (padding to a multiple of four, no whitespace).
+std::optional<std::string> base64_decode(std::string_view text);
+
 // text with A-Z mapped to a-z and every other byte unchanged (no locale: hosts, header names and
 // media types are ASCII).
 std::string ascii_lower(std::string_view text);

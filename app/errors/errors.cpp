@@ -79,6 +79,9 @@ CodeInfo describe(Code code) {
             return {Kind::kUnavailable,
                     "OAUTH_ERROR",
                     "The login provider could not complete the login"};
+        case Code::kSigningUnavailable:
+            return {
+                Kind::kUnavailable, "SIGNING_UNAVAILABLE", "Checkpoint signing is not configured"};
         case Code::kDatabaseUnavailable:
             return {Kind::kUnavailable, "DATABASE_UNAVAILABLE", "Database unavailable"};
         case Code::kInternalError:

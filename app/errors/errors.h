@@ -68,6 +68,7 @@ enum class Code {
     kOAuthRefused,      // the provider answered, and said no
     kOAuthUnavailable,  // the provider could not be reached or answered nonsense
     // Our own machinery.
+    kSigningUnavailable,  // no checkpoint key configured (SPEC §7, §12)
     kDatabaseUnavailable,
     kInternalError,
 };

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "auth/principal.h"
+#include "checkpoint/checkpoint.h"
 #include "config/config.h"
 #include "handlers/rate_ledger.h"
 #include "http/request.h"
@@ -71,6 +72,7 @@ struct Worker {
     const config::Config& config;
     store::Database& database;
     WorkerCache& cache;
+    const checkpoint::Signer* signer = nullptr;  // null: no checkpoint.keyFile configured
 };
 
 // The rate-limit actions of SPEC §5 and the login steps' of §10.

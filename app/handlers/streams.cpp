@@ -6,6 +6,7 @@
 #include "errors/errors.h"
 #include "handlers/pod_access.h"
 #include "handlers/pods.h"
+#include "handlers/proofs.h"
 #include "handlers/rate_limit.h"
 #include "handlers/record_view.h"
 #include "ids/ids.h"
@@ -214,11 +215,16 @@ http::Response read_stream_or_alias(RequestContext& context,
                                     Reached reached) {
     const std::size_t last_slash = path.rfind('/');
     const bool has_index = context.query.count("i") > 0;
-    if (whole.stream || has_index || last_slash == std::string::npos) {
+    // A checkpoint or a proof is of a stream, never of an alias path.
+    const bool tree = asks_for_tree(context);
+    if (whole.stream || has_index || tree || last_slash == std::string::npos) {
         if (!whole.stream) {
             throw Error(Code::kStreamNotFound);
         }
         require_read(context, whole);
+        if (tree) {
+            return read_tree(context, whole);
+        }
         std::optional<store::Record> prefetched = std::move(whole.record);
         return read_stream(context, whole, reached, std::move(prefetched));
     }

@@ -5,6 +5,7 @@
 #include "handlers/health.h"
 #include "handlers/login.h"
 #include "handlers/pods.h"
+#include "handlers/proofs.h"
 #include "handlers/sessions.h"
 #include "handlers/streams.h"
 
@@ -60,6 +61,7 @@ const std::vector<Route>& route_table() {
         {kMain, "/auth/{name}",              kGet,    A::kNone,      C::kLogin, P::kNone,          start_login},
         {kMain, "/auth/sessions/{name}",     kDelete, A::kMainToken, C::kNone,  P::kNone,          revoke_session},
         {kMain, "/auth/{name}/callback",     kGet,    A::kNone,      C::kLogin, P::kNone,          finish_login},
+        {kMain, "/.well-known/webpods-checkpoint-key", kGet, A::kNone, C::kNone, P::kNone,      handlers::checkpoint_key, Lease::kNone},
 
         {kPod,  "/",                         kGet,    A::kPodReader, C::kRead,  P::kPathStream,    handlers::read_path},
         {kPod,  "/",                         kDelete, A::kPodWriter, C::kWrite, P::kOwnerStream,   handlers::delete_pod},

@@ -269,9 +269,14 @@ private:
 int run_supervisor(const SupervisorOptions& options) {
     int workers = 0;
     try {
-        workers = config::load_config_file(options.config_path).workers;
+        const config::Config config = config::load_config_file(options.config_path);
+        workers = config.workers;
+        load_signer(config);  // a key that cannot sign stops the service at start, not later
     } catch (const config::ConfigError& error) {
         log_error(error.what());
+        return 2;
+    } catch (const checkpoint::NoteError& error) {
+        log_error(std::string("checkpoint.keyFile: ") + error.what());
         return 2;
     }
     const int listen_fd = acquire_listen_socket(options.socket_path);

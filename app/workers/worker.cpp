@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "checkpoint/checkpoint.h"
 #include "config/config.h"
 #include "errors/errors.h"
 #include "fcgi/fcgi_request.h"
@@ -59,6 +60,13 @@ void serve(const handlers::Worker& worker,
 
 }  // namespace
 
+std::optional<checkpoint::Signer> load_signer(const config::Config& config) {
+    if (config.checkpoint_key_file.empty()) {
+        return std::nullopt;
+    }
+    return checkpoint::Signer::from_file(config.checkpoint_key_file, config.checkpoint_key_name);
+}
+
 int run_worker(const std::string& config_path, int listen_fd) {
     // A worker never outlives its supervisor.
     prctl(PR_SET_PDEATHSIG, SIGTERM);
@@ -80,7 +88,14 @@ int run_worker(const std::string& config_path, int listen_fd) {
     const auto threads = static_cast<std::size_t>(config.threads_per_worker);
     store::Database database(store::connection_string(config.database), threads);
     handlers::WorkerCache cache;
-    const handlers::Worker worker{config, database, cache};
+    std::optional<checkpoint::Signer> signer;
+    try {
+        signer = load_signer(config);
+    } catch (const checkpoint::NoteError& error) {
+        log_error(std::string("checkpoint.keyFile: ") + error.what());
+        return 2;
+    }
+    const handlers::Worker worker{config, database, cache, signer ? &*signer : nullptr};
 
     FCGX_Init();
     fcgi::Listener listener(listen_fd);

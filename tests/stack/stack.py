@@ -85,6 +85,7 @@ class Stack:
         self.fcgi_socket = os.path.join(self.var, "run", "webpods.sock")
         self.config_path = os.path.join(self.var, "config.json")
         self.worker_log = os.path.join(self.var, "webpods.log")
+        self.checkpoint_key_path = os.path.join(self.var, "checkpoint.key")
         self.processes = {}
         self.config = None
         self.ctl_output = []  # stderr of every webpodsctl run, scanned for sanitizer reports
@@ -180,6 +181,9 @@ class Stack:
         if "database" not in config or config["database"].get("host") == self.pg_socket_dir:
             config["database"] = {"host": self.pg_socket_dir, "port": 5432,
                                   "name": "webpods", "user": "webpods"}
+        # Checkpoints are signed (SPEC §12): a config naming no key gets the one under var/.
+        if not config.get("checkpoint", {}).get("keyFile"):
+            config.setdefault("checkpoint", {})["keyFile"] = self.checkpoint_key_path
         for section, values in self.config_overrides.items():
             if isinstance(values, dict):
                 config.setdefault(section, {}).update(values)
@@ -189,6 +193,17 @@ class Stack:
             json.dump(config, target, indent=2)
         os.chmod(self.config_path, 0o600)
         self.config = config
+
+    def ensure_checkpoint_key(self):
+        """The checkpoint signing key: made once, with `webpodsctl keygen`, when the configured
+        file does not exist yet."""
+        checkpoint = self.config.get("checkpoint", {})
+        path = checkpoint["keyFile"]
+        if not path or os.path.exists(path):  # "": checkpoints unsigned, on purpose
+            return
+        name = checkpoint.get("keyName", self.config["server"]["domain"])
+        subprocess.run([os.path.join(self.build, "webpodsctl"), "keygen", path, "--name", name],
+                       check=True, capture_output=True, text=True)
 
     def max_payload_size(self):
         return int(self.config.get("server", {}).get("maxPayloadSize", 10485760))
@@ -274,6 +289,7 @@ class Stack:
         self.ensure_database()
         self.migrate()
         self.ensure_certificate()
+        self.ensure_checkpoint_key()
         self.start_workers()
         self.start_nginx()
 

@@ -86,6 +86,21 @@ BOOST_AUTO_TEST_CASE(minimal_config_gets_the_documented_defaults) {
     BOOST_TEST(config.threads_per_worker == 16);
 }
 
+BOOST_AUTO_TEST_CASE(checkpoint_key_is_optional_and_named_after_the_domain) {
+    const Config defaults = parse(kMinimal);
+    BOOST_TEST(defaults.checkpoint_key_file.empty());
+    BOOST_TEST(defaults.checkpoint_key_name == "webpods.localhost");
+    const Config given = parse(with(
+        R"("checkpoint": {"keyFile": "/etc/webpods/checkpoint.key", "keyName": "log.example"})"));
+    BOOST_TEST(given.checkpoint_key_file == "/etc/webpods/checkpoint.key");
+    BOOST_TEST(given.checkpoint_key_name == "log.example");
+    BOOST_TEST(error_of(with(R"("checkpoint": {"keyName": "two words"})")) ==
+               "checkpoint.keyName: must be printable ASCII without spaces or '+'");
+    BOOST_TEST(error_of(with(R"("checkpoint": {"keyFile": 3})")) ==
+               "checkpoint.keyFile: expected a string");
+    BOOST_TEST(error_of(with(R"("checkpoint": {"key": "x"})")) == "checkpoint.key: unknown key");
+}
+
 BOOST_AUTO_TEST_CASE(workers_default_to_one_per_core_and_at_least_one) {
     const auto cores = static_cast<int>(std::thread::hardware_concurrency());
     BOOST_TEST(parse(kMinimal).workers == std::max(cores, 1));

@@ -106,6 +106,31 @@ BOOST_AUTO_TEST_CASE(base64url_decode_refuses_padding_other_alphabets_and_stray_
     }
 }
 
+BOOST_AUTO_TEST_CASE(base64_decode_reads_what_base64_encode_writes) {
+    for (const Vector& vector : kRfc4648Vectors) {
+        BOOST_TEST(encoding::base64_decode(vector.base64).value_or("<refused>") ==
+                   std::string(vector.bytes));
+    }
+    BOOST_TEST(encoding::base64_decode("+/8=").value_or("<refused>") == std::string("\xfb\xff"));
+}
+
+BOOST_AUTO_TEST_CASE(base64_decode_refuses_missing_padding_url_alphabet_and_stray_bits) {
+    for (const char* text : {"Zg",    // padding missing
+                             "Zm8",   // padding missing
+                             "Zg=",   // padding short
+                             "Z===",  // three '=' never pad anything
+                             "====",
+                             "Zg==Zg==",  // padding inside
+                             "-_8=",      // base64url alphabet
+                             "Zm 9v",     // whitespace
+                             "Zm9v\n",
+                             "Zh==",  // 'h' sets an unused bit where 'g' does not
+                             "Zm9=",  // '9' sets unused bits where '8' does not
+                             "Zm9vY==="}) {
+        BOOST_TEST(!encoding::base64_decode(text).has_value(), text);
+    }
+}
+
 BOOST_AUTO_TEST_CASE(ascii_lower_maps_only_ascii_letters) {
     BOOST_TEST(encoding::ascii_lower("HTTP://Alice.WebPods.Localhost:8080") ==
                "http://alice.webpods.localhost:8080");

@@ -4,6 +4,7 @@
 #include "errors/errors.h"
 #include "handlers/login.h"
 #include "handlers/pods.h"
+#include "handlers/proofs.h"
 #include "handlers/sessions.h"
 #include "handlers/streams.h"
 #include "routing/router.h"
@@ -102,6 +103,15 @@ BOOST_AUTO_TEST_CASE(fixed_auth_names_are_never_providers) {
     const auto callback = on_main(Method::kGet, "/auth/github/callback");
     BOOST_TEST(callback.params.name == "github");
     BOOST_TEST(callback.route != provider.route);
+}
+
+BOOST_AUTO_TEST_CASE(checkpoint_key_is_a_main_domain_read_without_database) {
+    const auto key = on_main(Method::kGet, "/.well-known/webpods-checkpoint-key");
+    BOOST_TEST(key.route->handler == &handlers::checkpoint_key);
+    BOOST_TEST((key.route->lease == routing::Lease::kNone));
+    BOOST_TEST(allow_of([] { on_main(Method::kPost, "/.well-known/webpods-checkpoint-key"); }) ==
+               "GET, HEAD");
+    BOOST_CHECK_EXCEPTION(on_main(Method::kGet, "/.well-known/other"), errors::Error, is_not_found);
 }
 
 BOOST_AUTO_TEST_CASE(unknown_paths_are_not_found) {
