@@ -1,6 +1,7 @@
 """Two hosts, one database (SPEC §2 Permissions, §5, §6; doc/operations.md "Several hosts"):
-two supervisors on two sockets, as two hosts would run them, behind one nginx upstream and
-against one PostgreSQL. A grant, a revocation, a rate limit and an append race look the same
+two supervisors on two sockets, as two hosts would run them (the second one on FastCGI over
+TCP, as a host on another machine listens), behind one nginx upstream and against one
+PostgreSQL. A grant, a revocation, a rate limit and an append race look the same
 whichever host answers, and the chains stay unbroken. Every answer names the socket that served
 it (X-Webpods-Upstream, a header of the development nginx config only)."""
 
@@ -19,8 +20,7 @@ def setUpModule():
     global STACK, HOSTS
     STACK = harness.start_side_stack(
         "two-hosts", {"workers": 2, "threadsPerWorker": 4, "rateLimits": {"writes": WRITES}})
-    second = STACK.add_host("host-b")
-    HOSTS = (f"unix:{STACK.fcgi_socket}", f"unix:{second}")
+    HOSTS = (f"unix:{STACK.fcgi_socket}", STACK.add_host("host-b", tcp=True))
 
 
 def tearDownModule():

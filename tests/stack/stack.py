@@ -84,8 +84,8 @@ class Stack:
         self.fcgi_socket = os.path.join(self.var, "run", "webpods.sock")
         self.config_path = os.path.join(self.var, "config.json")
         self.worker_log = os.path.join(self.var, "webpods.log")
-        # nginx's upstream: this host's socket, then those of add_host (one database, several
-        # supervisors, as several hosts would run them).
+        # nginx's upstream: this host's socket, then the addresses of add_host (one database,
+        # several supervisors, as several hosts would run them).
         self.sockets = [self.fcgi_socket]
         self.worker_logs = [self.worker_log]
         self.processes = {}
@@ -214,7 +214,8 @@ class Stack:
             os.makedirs(os.path.join(self.var, "nginx", sub), exist_ok=True)
         with open(os.path.join(REPO, "nginx", "dev.conf.template")) as source:
             text = source.read()
-        upstream = "\n        ".join(f"server unix:{path};" for path in self.sockets)
+        upstream = "\n        ".join(
+            f"server {'unix:' if path.startswith('/') else ''}{path};" for path in self.sockets)
         replacements = {"@VAR@": self.var, "@REPO@": REPO, "@UPSTREAM_SERVERS@": upstream,
                         "@HTTP_PORT@": str(self.http_port),
                         "@HTTPS_PORT@": str(self.https_port),
@@ -253,37 +254,53 @@ class Stack:
         config_path = config_path or self.config_path
         socket_path = socket_path or self.fcgi_socket
         log_path = log_path or self.worker_log
-        os.makedirs(os.path.dirname(socket_path), exist_ok=True)
+        if socket_path.startswith("/"):
+            os.makedirs(os.path.dirname(socket_path), exist_ok=True)
         log = open(log_path, "ab")
         self.processes[name] = subprocess.Popen(
             [os.path.join(self.build, "webpods-fcgi"), "--config", config_path,
              "--socket", socket_path],
             stdout=log, stderr=log, start_new_session=True)
         deadline = time.time() + 15
-        while not os.path.exists(socket_path):
+        while not self._listening(socket_path):
             if time.time() > deadline or self.processes[name].poll() is not None:
                 raise RuntimeError(f"webpods-fcgi did not start; see {log_path}")
             time.sleep(0.05)
 
-    def add_host(self, name):
+    @staticmethod
+    def _listening(address):
+        """Whether a unix socket path exists, or a host:port accepts connections."""
+        if address.startswith("/"):
+            return os.path.exists(address)
+        host, port = address.rsplit(":", 1)
+        try:
+            with socket.create_connection((host, int(port)), timeout=0.5):
+                return True
+        except OSError:
+            return False
+
+    def add_host(self, name, tcp=False):
         """Another host against the same PostgreSQL: a supervisor of its own, with a copy of
-        this config (same database and secrets, as every host of one deployment has), on a
-        socket of its own under var/NAME, added to nginx's upstream (nginx is restarted when
-        running). Its supervisor is processes["workers-NAME"]. Returns the socket's path."""
+        this config (same database and secrets, as every host of one deployment has), added to
+        nginx's upstream (nginx is restarted when running). It listens on a socket of its own
+        under var/NAME, or with tcp on 127.0.0.1 and a free port, as a FastCGI host on another
+        machine would. Its supervisor is processes["workers-NAME"]. Returns its address as
+        nginx's $upstream_addr names it (unix:PATH or 127.0.0.1:PORT)."""
         directory = os.path.join(self.var, name)
         config_path = os.path.join(directory, "config.json")
-        socket_path = os.path.join(directory, "run", "webpods.sock")
+        address = f"127.0.0.1:{free_port()}" if tcp else \
+            os.path.join(directory, "run", "webpods.sock")
         log_path = os.path.join(directory, "webpods.log")
-        os.makedirs(os.path.dirname(socket_path), exist_ok=True)
+        os.makedirs(os.path.join(directory, "run"), exist_ok=True)
         shutil.copyfile(self.config_path, config_path)
         os.chmod(config_path, 0o600)
-        self.start_workers(f"workers-{name}", config_path, socket_path, log_path)
-        self.sockets.append(socket_path)
+        self.start_workers(f"workers-{name}", config_path, address, log_path)
+        self.sockets.append(address)
         self.worker_logs.append(log_path)
         if "nginx" in self.processes:
             self._stop("nginx", signal.SIGTERM)
             self.start_nginx()
-        return socket_path
+        return address if tcp else f"unix:{address}"
 
     def token(self, auth_id, pod=None, email="", name=""):
         args = ["token", auth_id, "--email", email, "--name", name]
