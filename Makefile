@@ -19,7 +19,7 @@ TSAN_ENV := TSAN_OPTIONS=halt_on_error=0:second_deadlock_stack=1:history_size=4:
 SOURCES := $(shell find app tests/unit tests/fuzz -name '*.cpp' -o -name '*.h')
 
 .PHONY: all deps build run token test unit asan tsan integration integration-asan systemd-check format \
-        format-check lint bench bench-merkle clean fuzz fuzz-build fuzz-smoke
+        format-check lint bench bench-merkle clean fuzz fuzz-build fuzz-smoke drill drill-short
 
 all: build
 
@@ -66,6 +66,15 @@ integration-asan: deps
 	@WEBPODS_BUILD_DIR=$(CURDIR)/$(BUILD)/asan WEBPODS_TEST_VAR=$(CURDIR)/var/test-asan \
 		$(ASAN_ENV) $(PYTHON) tests/integration/run.py
 
+# Fault drills (SPEC §10, tests/drill): writers through nginx while workers are killed,
+# PostgreSQL restarts, nginx and the supervisor reload; prints faults x appends. `drill` is the
+# long form, `drill-short` the one `make test` runs.
+drill: build
+	@$(PYTHON) tests/drill/drill.py --long
+
+drill-short: build
+	@$(PYTHON) tests/drill/drill.py
+
 systemd-check: build
 	@tests/stack/systemd_check.sh
 
@@ -80,7 +89,7 @@ lint: build
 		>$(BUILD)/lint.log 2>&1 || { grep -A3 'error:' $(BUILD)/lint.log; exit 1; }
 	@echo "lint: clang-tidy clean"
 
-test: deps format-check lint unit asan fuzz-smoke integration integration-asan systemd-check
+test: deps format-check lint unit asan fuzz-smoke integration drill-short integration-asan systemd-check
 	@echo "make test: all passed"
 
 # libFuzzer targets (tests/fuzz, clang + ASan + UBSan): `fuzz` runs each FUZZ_SECONDS,

@@ -1,8 +1,10 @@
 // webpodsctl: operator commands — migrate, token, verify, users, keygen, audit.
+#include <algorithm>
 #include <cstdint>
 #include <ctime>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,6 +22,10 @@
 namespace {
 
 using namespace webpods;  // NOLINT(google-build-using-namespace): a small command-line tool
+
+// verify reads a stream in pieces of at most this many records and about this much content.
+constexpr long long kVerifyBatchRecords = 1000;
+constexpr long long kVerifyBatchBytes = 16LL * 1024 * 1024;
 
 constexpr const char* kUsage =
     "usage: webpodsctl --config FILE COMMAND\n"
@@ -106,32 +112,56 @@ int verify(store::Tx& tx, const Arguments& arguments) {
         std::cerr << "no such stream\n";
         return 2;
     }
-    const auto records =
-        store::list_records(tx, context->stream->head.id, 0, context->stream->head.record_count);
-    std::vector<chain::StoredRecord> stored;
-    stored.reserve(records.size());
-    for (const auto& record : records) {
-        chain::StoredRecord entry;
-        entry.fields.index = record.index;
-        entry.fields.previous_hash = record.previous_hash;
-        entry.fields.timestamp = record.timestamp;
-        entry.fields.content_type = record.content_type;
-        entry.fields.alias = record.alias ? std::string_view(*record.alias) : std::string_view{};
-        entry.fields.author = record.author;
-        entry.fields.content = record.content;
-        entry.hash = record.hash;
-        stored.push_back(entry);
+    // The stream is read in pieces of at most 1000 records and about 16 MiB of content, each
+    // record checked and dropped as it arrives, so a stream of any size is verified in bounded
+    // memory.
+    const store::StreamHead& head = context->stream->head;
+    chain::ChainWalk walk;
+    std::optional<chain::ChainBreak> broken;
+    long long first = 0;
+    while (first < head.record_count && !broken) {
+        long long next = first;
+        store::for_each_record(tx,
+                               head.id,
+                               first,
+                               std::min(head.record_count, first + kVerifyBatchRecords),
+                               kVerifyBatchBytes,
+                               [&](store::Record&& record) {
+                                   chain::StoredRecord entry;
+                                   entry.fields.index = record.index;
+                                   entry.fields.previous_hash = record.previous_hash;
+                                   entry.fields.timestamp = record.timestamp;
+                                   entry.fields.content_type = record.content_type;
+                                   entry.fields.alias = record.alias
+                                                            ? std::string_view(*record.alias)
+                                                            : std::string_view{};
+                                   entry.fields.author = record.author;
+                                   entry.fields.content = record.content;
+                                   entry.hash = record.hash;
+                                   broken = walk.next(entry);
+                                   next = record.index + 1;
+                                   return !broken;
+                               });
+        if (next == first) {
+            break;  // no record at or after first: counted below
+        }
+        first = next;
     }
-    if (const auto broken = chain::find_first_break(stored)) {
+    if (broken) {
         std::cout << "BROKEN at index " << broken->index << ": " << broken->reason << "\n";
         return 1;
     }
-    if (!records.empty() && records.back().hash != context->stream->head.last_hash) {
+    if (walk.count() != head.record_count) {
+        std::cout << "BROKEN: the stream head counts " << head.record_count << " records, "
+                  << walk.count() << " found\n";
+        return 1;
+    }
+    if (walk.count() > 0 && walk.last_hash() != head.last_hash) {
         std::cout << "BROKEN: stream head does not match the last record\n";
         return 1;
     }
-    std::cout << "OK " << records.size() << " records, head "
-              << (records.empty() ? std::string("(empty)") : records.back().hash) << "\n";
+    std::cout << "OK " << walk.count() << " records, head "
+              << (walk.count() == 0 ? std::string("(empty)") : walk.last_hash()) << "\n";
     return 0;
 }
 

@@ -61,24 +61,30 @@ std::string format_timestamp(std::chrono::system_clock::time_point when) {
     return std::string(text.data(), length) + fraction.data();
 }
 
+std::optional<ChainBreak> ChainWalk::next(const StoredRecord& record) {
+    const RecordFields& fields = record.fields;
+    if (fields.index != expected_index_) {
+        return ChainBreak{expected_index_,
+                          "index " + std::to_string(fields.index) + " found where " +
+                              std::to_string(expected_index_) + " belongs"};
+    }
+    if (fields.previous_hash != previous_hash_) {
+        return ChainBreak{fields.index, "previous_hash does not match the record before"};
+    }
+    if (record_hash(fields) != record.hash) {
+        return ChainBreak{fields.index, "stored hash does not match the record's contents"};
+    }
+    previous_hash_ = std::string(record.hash);
+    ++expected_index_;
+    return std::nullopt;
+}
+
 std::optional<ChainBreak> find_first_break(const std::vector<StoredRecord>& records) {
-    std::string_view expected_previous;
-    std::int64_t expected_index = 0;
+    ChainWalk walk;
     for (const StoredRecord& record : records) {
-        const RecordFields& fields = record.fields;
-        if (fields.index != expected_index) {
-            return ChainBreak{expected_index,
-                              "index " + std::to_string(fields.index) + " found where " +
-                                  std::to_string(expected_index) + " belongs"};
+        if (auto broken = walk.next(record)) {
+            return broken;
         }
-        if (fields.previous_hash != expected_previous) {
-            return ChainBreak{fields.index, "previous_hash does not match the record before"};
-        }
-        if (record_hash(fields) != record.hash) {
-            return ChainBreak{fields.index, "stored hash does not match the record's contents"};
-        }
-        expected_previous = record.hash;
-        ++expected_index;
     }
     return std::nullopt;
 }

@@ -45,6 +45,21 @@ struct ChainBreak {
     std::string reason;
 };
 
+// Checks records one at a time, in index order from 0, holding nothing of them but the last
+// hash: a stream of any size is verified in the memory of one record.
+class ChainWalk {
+public:
+    // The break this record makes (a wrong index, link or hash), or nullopt and the walk moves
+    // on past it.
+    std::optional<ChainBreak> next(const StoredRecord& record);
+    std::int64_t count() const { return expected_index_; }
+    const std::string& last_hash() const { return previous_hash_; }
+
+private:
+    std::int64_t expected_index_ = 0;
+    std::string previous_hash_;  // empty before index 0
+};
+
 // Checks that records (in index order, starting at 0) form an unbroken chain.
 std::optional<ChainBreak> find_first_break(const std::vector<StoredRecord>& records);
 

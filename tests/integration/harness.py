@@ -80,8 +80,9 @@ def request(method, path, host=DOMAIN, body=None, headers=None, token=None, http
         connection.close()
 
 
-def together(clients, send):
-    """Races `clients` threads: each opens its HTTP connection to nginx, then waits on one
+def together(clients, send, port=None):
+    """Races `clients` threads: each opens its HTTP connection to nginx (the main stack's, or
+    the one on `port`), then waits on one
     threading.Barrier, then runs send(connection, n) (n: the thread's number, 0..clients-1), so
     that the first requests of all threads leave together. Returns the results of send in
     thread order; an exception in any thread is raised here."""
@@ -90,7 +91,7 @@ def together(clients, send):
     errors = []
 
     def client(n):
-        connection = http.client.HTTPConnection("127.0.0.1", STACK.http_port, timeout=60)
+        connection = http.client.HTTPConnection("127.0.0.1", port or STACK.http_port, timeout=60)
         try:
             connection.connect()
             barrier.wait()

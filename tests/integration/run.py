@@ -52,6 +52,9 @@ def main():
             for pattern in sys.argv[1:] or ["test_*.py"])
         result = unittest.TextTestRunner(verbosity=2).run(suite)
     finally:
+        # Side stacks too: a test module whose setUpModule failed never ran its tearDownModule.
+        for each in harness.OTHER_STACKS:
+            harness.stop_side_stack(each)
         stack.stop()
         providers.stop()
         if stack.pg_outside_var():

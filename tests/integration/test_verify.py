@@ -127,5 +127,39 @@ class VerifyTest(unittest.TestCase):
         self.assertNotEqual(result.returncode, 0)
 
 
+class LongStreamTest(unittest.TestCase):
+    """verify reads a stream in pieces of at most 1000 records and about 16 MiB of content
+    (bounded memory, whatever the stream's size): the chain is checked across the pieces, and a
+    stream shorter than its head says is not intact. 20 records of 1 MiB make two pieces."""
+
+    def test_chain_is_checked_across_pieces(self):
+        owner, pod, stream = new_user("verify-long"), new_pod("verify-long"), "long"
+        for n in range(20):
+            answer = request("POST", f"/{stream}", host=pod_host(pod),
+                             body=bytes([ord("a") + n]) * (1 << 20),
+                             headers={"Content-Type": "text/plain"}, token=token(owner, pod))
+            self.assertEqual(answer.status, 201, answer)
+
+        def verify():
+            return harness.STACK.ctl("verify", pod, stream, check=False)
+
+        def change(statement, where):
+            harness.STACK.psql(
+                f"{statement} WHERE {where} AND stream_id = (SELECT s.id FROM stream s "
+                f"JOIN pod p ON p.id = s.pod_id WHERE p.name = '{pod}' AND s.name = '{stream}')",
+                database="webpods")
+
+        result = verify()
+        self.assertEqual((result.returncode, result.stdout.split()[:2]), (0, ["OK", "20"]))
+        change("UPDATE record SET content = convert_to('x', 'UTF8')", "index = 18")
+        result = verify()
+        self.assertEqual(result.returncode, 1)
+        self.assertIn("BROKEN at index 18", result.stdout)
+        # The records from 17 on gone: those left are intact, but the head counts more.
+        change("DELETE FROM record", "index >= 17")
+        result = verify()
+        self.assertEqual(result.returncode, 1)
+        self.assertIn("the stream head counts 20 records, 17 found", result.stdout)
+
 if __name__ == "__main__":
     unittest.main()

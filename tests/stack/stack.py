@@ -86,6 +86,10 @@ class Stack:
         self.config_path = os.path.join(self.var, "config.json")
         self.worker_log = os.path.join(self.var, "webpods.log")
         self.checkpoint_key_path = os.path.join(self.var, "checkpoint.key")
+        # nginx's upstream: this host's socket, then the addresses of add_host (one database,
+        # several supervisors, as several hosts would run them).
+        self.sockets = [self.fcgi_socket]
+        self.worker_logs = [self.worker_log]
         self.processes = {}
         self.config = None
         self.ctl_output = []  # stderr of every webpodsctl run, scanned for sanitizer reports
@@ -226,7 +230,9 @@ class Stack:
             os.makedirs(os.path.join(self.var, "nginx", sub), exist_ok=True)
         with open(os.path.join(REPO, "nginx", "dev.conf.template")) as source:
             text = source.read()
-        replacements = {"@VAR@": self.var, "@REPO@": REPO, "@SOCKET@": self.fcgi_socket,
+        upstream = "\n        ".join(
+            f"server {'unix:' if path.startswith('/') else ''}{path};" for path in self.sockets)
+        replacements = {"@VAR@": self.var, "@REPO@": REPO, "@UPSTREAM_SERVERS@": upstream,
                         "@HTTP_PORT@": str(self.http_port),
                         "@HTTPS_PORT@": str(self.https_port),
                         "@MAX_BODY@": str(self.max_payload_size()),
@@ -261,18 +267,57 @@ class Stack:
     def migrate(self):
         return self.ctl("migrate", "--dir", os.path.join(REPO, "sql", "migrations")).stdout
 
-    def start_workers(self):
-        os.makedirs(os.path.dirname(self.fcgi_socket), exist_ok=True)
-        log = open(self.worker_log, "ab")
-        self.processes["workers"] = subprocess.Popen(
-            [os.path.join(self.build, "webpods-fcgi"), "--config", self.config_path,
-             "--socket", self.fcgi_socket],
+    def start_workers(self, name="workers", config_path=None, socket_path=None, log_path=None):
+        config_path = config_path or self.config_path
+        socket_path = socket_path or self.fcgi_socket
+        log_path = log_path or self.worker_log
+        if socket_path.startswith("/"):
+            os.makedirs(os.path.dirname(socket_path), exist_ok=True)
+        log = open(log_path, "ab")
+        self.processes[name] = subprocess.Popen(
+            [os.path.join(self.build, "webpods-fcgi"), "--config", config_path,
+             "--socket", socket_path],
             stdout=log, stderr=log, start_new_session=True)
         deadline = time.time() + 15
-        while not os.path.exists(self.fcgi_socket):
-            if time.time() > deadline or self.processes["workers"].poll() is not None:
-                raise RuntimeError("webpods-fcgi did not start; see var/webpods.log")
+        while not self._listening(socket_path):
+            if time.time() > deadline or self.processes[name].poll() is not None:
+                raise RuntimeError(f"webpods-fcgi did not start; see {log_path}")
             time.sleep(0.05)
+
+    @staticmethod
+    def _listening(address):
+        """Whether a unix socket path exists, or a host:port accepts connections."""
+        if address.startswith("/"):
+            return os.path.exists(address)
+        host, port = address.rsplit(":", 1)
+        try:
+            with socket.create_connection((host, int(port)), timeout=0.5):
+                return True
+        except OSError:
+            return False
+
+    def add_host(self, name, tcp=False):
+        """Another host against the same PostgreSQL: a supervisor of its own, with a copy of
+        this config (same database and secrets, as every host of one deployment has), added to
+        nginx's upstream (nginx is restarted when running). It listens on a socket of its own
+        under var/NAME, or with tcp on 127.0.0.1 and a free port, as a FastCGI host on another
+        machine would. Its supervisor is processes["workers-NAME"]. Returns its address as
+        nginx's $upstream_addr names it (unix:PATH or 127.0.0.1:PORT)."""
+        directory = os.path.join(self.var, name)
+        config_path = os.path.join(directory, "config.json")
+        address = f"127.0.0.1:{free_port()}" if tcp else \
+            os.path.join(directory, "run", "webpods.sock")
+        log_path = os.path.join(directory, "webpods.log")
+        os.makedirs(os.path.join(directory, "run"), exist_ok=True)
+        shutil.copyfile(self.config_path, config_path)
+        os.chmod(config_path, 0o600)
+        self.start_workers(f"workers-{name}", config_path, address, log_path)
+        self.sockets.append(address)
+        self.worker_logs.append(log_path)
+        if "nginx" in self.processes:
+            self._stop("nginx", signal.SIGTERM)
+            self.start_nginx()
+        return address if tcp else f"unix:{address}"
 
     def token(self, auth_id, pod=None, email="", name=""):
         args = ["token", auth_id, "--email", email, "--name", name]
@@ -294,16 +339,18 @@ class Stack:
         self.start_nginx()
 
     def stop(self):
-        for name in ("nginx", "workers", "postgres"):
+        supervisors = [name for name in self.processes if name.startswith("workers")]
+        for name in ["nginx"] + supervisors + ["postgres"]:
             self._stop(name, signal.SIGINT if name == "postgres" else signal.SIGTERM)
 
     def sanitizer_reports(self):
         """The sanitizer reports in the workers' log and in webpodsctl's stderr so far (a
         sanitizer build only has any): read them after stop(), when every worker has exited."""
         text = "\n".join(self.ctl_output)
-        if os.path.exists(self.worker_log):
-            with open(self.worker_log, errors="replace") as log:
-                text += "\n" + log.read()
+        for path in self.worker_logs:
+            if os.path.exists(path):
+                with open(path, errors="replace") as log:
+                    text += "\n" + log.read()
         return sanitizer_reports(text)
 
     def _stop(self, name, sig):

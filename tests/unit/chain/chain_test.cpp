@@ -109,6 +109,40 @@ BOOST_AUTO_TEST_CASE(missing_index_fails_verification) {
     BOOST_TEST(broken->index == 0);
 }
 
+BOOST_AUTO_TEST_CASE(walk_checks_one_record_at_a_time_and_keeps_the_last_hash) {
+    chain::ChainWalk walk;
+    BOOST_TEST(walk.count() == 0);
+    BOOST_TEST(walk.last_hash().empty());
+    BOOST_TEST(!walk.next({first_record(), kFirstHash}).has_value());
+    {
+        // The walk keeps its own copy of the hash: the record it came from may be gone.
+        std::string copy(kSecondHash);
+        BOOST_TEST(!walk.next({second_record(), copy}).has_value());
+    }
+    BOOST_TEST(walk.count() == 2);
+    BOOST_TEST(walk.last_hash() == kSecondHash);
+}
+
+BOOST_AUTO_TEST_CASE(walk_stops_at_a_tampered_record_and_stays_there) {
+    chain::ChainWalk walk;
+    BOOST_TEST(!walk.next({first_record(), kFirstHash}).has_value());
+    chain::RecordFields tampered = second_record();
+    tampered.author = "auth:test:mallory";
+    const auto broken = walk.next({tampered, kSecondHash});
+    BOOST_REQUIRE(broken.has_value());
+    BOOST_TEST(broken->index == 1);
+    BOOST_TEST(walk.count() == 1);
+    BOOST_TEST(walk.last_hash() == kFirstHash);
+}
+
+BOOST_AUTO_TEST_CASE(walk_refuses_a_record_out_of_place) {
+    chain::ChainWalk walk;
+    const auto broken = walk.next({second_record(), kSecondHash});
+    BOOST_REQUIRE(broken.has_value());
+    BOOST_TEST(broken->index == 0);
+    BOOST_TEST(broken->reason == "index 1 found where 0 belongs");
+}
+
 BOOST_AUTO_TEST_CASE(timestamp_has_milliseconds_and_zulu) {
     const std::chrono::system_clock::time_point when{std::chrono::milliseconds(1767323045678)};
     BOOST_TEST(chain::format_timestamp(when) == "2026-01-02T03:04:05.678Z");
