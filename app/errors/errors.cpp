@@ -49,6 +49,14 @@ CodeInfo describe(Code code) {
             return {Kind::kNotFound, "RECORD_NOT_FOUND", "Record not found"};
         case Code::kSessionNotFound:
             return {Kind::kNotFound, "SESSION_NOT_FOUND", "Session not found"};
+        case Code::kPreconditionFailed:
+            return {Kind::kPreconditionFailed,
+                    "PRECONDITION_FAILED",
+                    "The stream's head does not match the request's condition"};
+        case Code::kIdempotencyKeyReused:
+            return {Kind::kUnprocessable,
+                    "IDEMPOTENCY_KEY_REUSED",
+                    "This Idempotency-Key was used for a different request"};
         case Code::kAliasExists:
             return {Kind::kConflict, "ALIAS_EXISTS", "Alias already exists in this stream"};
         case Code::kConflict:

@@ -19,7 +19,9 @@ enum class Kind {
     kNotFound,
     kMethodNotAllowed,
     kConflict,
+    kPreconditionFailed,
     kPayloadTooLarge,
+    kUnprocessable,
     kRateLimited,
     kUnavailable,
     kInternal,
@@ -54,6 +56,9 @@ enum class Code {
     kAliasExists,
     kConflict,
     kRateLimitExceeded,
+    // Coordination (SPEC §11).
+    kPreconditionFailed,
+    kIdempotencyKeyReused,
     // Login (SPEC §3).
     kInvalidProvider,
     kInvalidCallback,

@@ -244,6 +244,49 @@ http::Response read_stream_or_alias(RequestContext& context,
     return record_by_index(context, parent, *parent.stream, *index, Reached::kIndirectly);
 }
 
+// The SPEC §11 conditions of an append, as store::NewRecord takes them.
+struct AppendConditions {
+    std::optional<std::string> if_match;
+    std::optional<std::string> if_none_match;
+    std::optional<std::string> idempotency_key;
+};
+
+std::optional<std::string> entity_tags(const http::Request& request,
+                                       std::string_view name,
+                                       http::TagComparison comparison) {
+    if (request.headers.count(name) == 0) {
+        return std::nullopt;
+    }
+    auto tags = http::parse_entity_tags(request.header(name), comparison);
+    if (!tags) {
+        throw Error(Code::kInvalidInput, std::string(name) + " is not a list of entity tags");
+    }
+    return tags;
+}
+
+AppendConditions append_conditions(const http::Request& request) {
+    AppendConditions conditions;
+    conditions.if_match = entity_tags(request, "if-match", http::TagComparison::kStrong);
+    conditions.if_none_match = entity_tags(request, "if-none-match", http::TagComparison::kWeak);
+    if (request.headers.count("idempotency-key") != 0) {
+        conditions.idempotency_key = std::string(request.header("idempotency-key"));
+        if (!ids::is_valid_idempotency_key(*conditions.idempotency_key)) {
+            throw Error(Code::kInvalidInput, "Idempotency-Key must be 1-128 printable characters");
+        }
+    }
+    return conditions;
+}
+
+// 412 with the head the condition was checked against (SPEC §11).
+Error precondition_failed(long long head_index, const std::string& head_hash) {
+    Error error(Code::kPreconditionFailed);
+    if (!head_hash.empty()) {
+        error.with_header("ETag", "\"" + head_hash + "\"");
+    }
+    error.with_header("X-Head-Index", std::to_string(head_index));
+    return error;
+}
+
 }  // namespace
 
 http::Response write_record(RequestContext& context) {
@@ -265,6 +308,7 @@ http::Response write_record(RequestContext& context) {
         throw Error(Code::kInvalidInput, "Body is not valid JSON");
     }
     const std::string access = access_of(context.query);
+    const AppendConditions conditions = append_conditions(context.request);
 
     store::PodContext pod_context =
         context.pod ? std::move(*context.pod) : create_pod(context, stream_id);
@@ -272,6 +316,9 @@ http::Response write_record(RequestContext& context) {
     if (!pod_context.stream) {
         if (!permissions::is_owner(subject, pod_context.owner_id)) {
             throw Error(Code::kForbidden);
+        }
+        if (conditions.if_match) {
+            throw precondition_failed(-1, {});  // no stream, no head to match: create nothing
         }
         // Only the request that creates the stream counts a creation; over the limit, the
         // creation and its count roll back together.
@@ -290,9 +337,29 @@ http::Response write_record(RequestContext& context) {
         throw Error(Code::kForbidden);
     }
 
-    const store::Record record = store::append_record(
-        context.tx(), pod_context.stream->head.id, {body, content_type, alias, writer.auth_id});
-    return http::Response::json(201, record_json(record));
+    store::AppendResult appended = store::append_record(context.tx(),
+                                                        pod_context.stream->head.id,
+                                                        {body,
+                                                         content_type,
+                                                         alias,
+                                                         writer.auth_id,
+                                                         conditions.if_match,
+                                                         conditions.if_none_match,
+                                                         conditions.idempotency_key});
+    switch (appended.outcome) {
+        case store::AppendOutcome::kAppended:
+            break;
+        case store::AppendOutcome::kReplayed: {
+            http::Response response = http::Response::json(201, record_json(appended.record));
+            response.set_header("Idempotent-Replayed", "true");
+            return response;
+        }
+        case store::AppendOutcome::kKeyReused:
+            throw Error(Code::kIdempotencyKeyReused);
+        case store::AppendOutcome::kPreconditionFailed:
+            throw precondition_failed(appended.record.index, appended.record.hash);
+    }
+    return http::Response::json(201, record_json(appended.record));
 }
 
 http::Response read_path(RequestContext& context) {

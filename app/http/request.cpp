@@ -1,6 +1,7 @@
 // Request helpers: method names, header and cookie lookup, query-string decoding.
 #include "http/request.h"
 
+#include "encoding/encoding.h"
 #include "errors/errors.h"
 
 namespace webpods::http {
@@ -111,6 +112,55 @@ QueryParams parse_query(std::string_view query_string) {
         params.emplace(std::move(name), std::move(value));
     }
     return params;
+}
+
+std::optional<std::string> parse_entity_tags(std::string_view header, TagComparison comparison) {
+    header = encoding::trim_blanks(header);
+    if (header == "*") {
+        return std::string("*");
+    }
+    std::string tags;
+    bool any = false;
+    while (!header.empty()) {
+        bool weak = false;
+        if (header.substr(0, 2) == "W/") {
+            weak = true;
+            header.remove_prefix(2);
+        }
+        // etagc = %x21 / %x23-7E / obs-text: anything visible but '"'.
+        if (header.size() < 2 || header.front() != '"') {
+            return std::nullopt;
+        }
+        const std::size_t close = header.find('"', 1);
+        if (close == std::string_view::npos) {
+            return std::nullopt;
+        }
+        const std::string_view tag = header.substr(1, close - 1);
+        for (const char c : tag) {
+            if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f || c == ',') {
+                return std::nullopt;
+            }
+        }
+        if (any) {
+            tags += ',';
+        }
+        if (weak && comparison == TagComparison::kStrong) {
+            tags += "W/";
+        }
+        tags.append(tag);
+        any = true;
+        header = encoding::trim_blanks(header.substr(close + 1));
+        if (!header.empty()) {
+            if (header.front() != ',') {
+                return std::nullopt;
+            }
+            header = encoding::trim_blanks(header.substr(1));
+        }
+    }
+    if (!any) {
+        return std::nullopt;
+    }
+    return tags;
 }
 
 }  // namespace webpods::http

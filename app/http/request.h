@@ -35,4 +35,13 @@ struct Request {
 using QueryParams = std::map<std::string, std::string, std::less<>>;
 QueryParams parse_query(std::string_view query_string);
 
+// How entity tags compare (RFC 9110 §8.8.3.2): If-Match is strong, If-None-Match weak.
+enum class TagComparison { kStrong, kWeak };
+
+// The values of an If-Match / If-None-Match header (RFC 9110 §13.1): "*", or the opaque tags
+// of its comma-separated list of entity tags, without their quotes, joined by ','. Under strong
+// comparison a weak tag keeps its "W/" so that it equals no opaque tag; under weak comparison
+// it loses it. nullopt: not such a header.
+std::optional<std::string> parse_entity_tags(std::string_view header, TagComparison comparison);
+
 }  // namespace webpods::http

@@ -19,8 +19,12 @@ int status_of(errors::Kind kind) {
             return 405;
         case errors::Kind::kConflict:
             return 409;
+        case errors::Kind::kPreconditionFailed:
+            return 412;
         case errors::Kind::kPayloadTooLarge:
             return 413;
+        case errors::Kind::kUnprocessable:
+            return 422;
         case errors::Kind::kRateLimited:
             return 429;
         case errors::Kind::kUnavailable:

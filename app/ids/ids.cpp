@@ -66,6 +66,12 @@ bool is_valid_alias(std::string_view alias) {
     });
 }
 
+bool is_valid_idempotency_key(std::string_view key) {
+    constexpr std::size_t kMaxIdempotencyKey = 128;
+    return !key.empty() && key.size() <= kMaxIdempotencyKey &&
+           std::all_of(key.begin(), key.end(), [](char c) { return c >= 0x20 && c <= 0x7e; });
+}
+
 std::optional<long long> parse_integer(std::string_view text) {
     if (text.empty()) {
         return std::nullopt;

@@ -29,6 +29,9 @@ bool is_valid_stream_id(std::string_view stream_id);
 // 1..256 characters of [A-Za-z0-9_.-], not starting or ending with '.'.
 bool is_valid_alias(std::string_view alias);
 
+// An Idempotency-Key (SPEC §11): 1..128 printable ASCII characters (0x20-0x7E).
+bool is_valid_idempotency_key(std::string_view key);
+
 // A whole decimal integer with optional '-', fitting in int64; nullopt otherwise.
 std::optional<long long> parse_integer(std::string_view text);
 

@@ -17,13 +17,32 @@ struct NewRecord {
     std::string_view content_type;
     std::string_view alias;  // empty: none
     std::string_view author;
+    // SPEC §11, each nullopt when absent: the entity-tag values of If-Match / If-None-Match
+    // (http::parse_entity_tags: comma-separated, no quotes, "*" for any) and the
+    // Idempotency-Key.
+    std::optional<std::string> if_match{};
+    std::optional<std::string> if_none_match{};
+    std::optional<std::string> idempotency_key{};
 };
 
-// Appends to stream `stream_id` in one statement that hashes against the true head, so it
-// cannot lose a race and needs no transaction of its own (see records.cpp). Runs inside the
-// caller's Atomic when one is open. Throws Error(ALIAS_EXISTS) for a duplicate alias and
+enum class AppendOutcome {
+    kAppended,            // record: the new record
+    kReplayed,            // record: the one this Idempotency-Key wrote, for the same request
+    kKeyReused,           // record: the one this Idempotency-Key wrote, for another request
+    kPreconditionFailed,  // record.index / record.hash: the head (-1 / "" when empty)
+};
+
+struct AppendResult {
+    AppendOutcome outcome = AppendOutcome::kAppended;
+    Record record;
+};
+
+// Appends to stream `stream_id` in one statement that decides (idempotency key, conditions) and
+// hashes against the true head, so it cannot lose a race and needs no transaction of its own
+// (see records.cpp). Runs inside the caller's Atomic when one is open. Nothing is written unless
+// the outcome is kAppended. Throws Error(ALIAS_EXISTS) for a duplicate alias and
 // Error(STREAM_NOT_FOUND) when the stream is gone.
-Record append_record(Tx& tx, long long stream_id, const NewRecord& fields);
+AppendResult append_record(Tx& tx, long long stream_id, const NewRecord& fields);
 
 std::optional<Record> find_record_by_index(Tx& tx, long long stream_id, long long index);
 std::optional<Record> find_record_by_alias(Tx& tx, long long stream_id, const std::string& alias);

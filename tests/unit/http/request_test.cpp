@@ -26,4 +26,20 @@ BOOST_AUTO_TEST_CASE(malformed_percent_escape_is_invalid_input) {
     }
 }
 
+BOOST_AUTO_TEST_CASE(entity_tags_are_unquoted_and_joined) {
+    using http::TagComparison;
+    BOOST_TEST(*http::parse_entity_tags(" * ", TagComparison::kStrong) == "*");
+    BOOST_TEST(*http::parse_entity_tags(R"("a")", TagComparison::kStrong) == "a");
+    BOOST_TEST(*http::parse_entity_tags(R"("a" , "b",W/"c")", TagComparison::kStrong) == "a,b,W/c");
+    BOOST_TEST(*http::parse_entity_tags(R"(W/"c", "d")", TagComparison::kWeak) == "c,d");
+    BOOST_TEST(*http::parse_entity_tags(R"("")", TagComparison::kStrong) == "");
+}
+
+BOOST_AUTO_TEST_CASE(malformed_entity_tags_are_refused) {
+    for (const char* header :
+         {"", "a", R"("open)", R"("a" "b")", R"("a b")", R"("a,b")", R"(W/a)", R"(*, "a")"}) {
+        BOOST_TEST(!http::parse_entity_tags(header, http::TagComparison::kStrong), header);
+    }
+}
+
 BOOST_AUTO_TEST_SUITE_END()

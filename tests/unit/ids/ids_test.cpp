@@ -2,6 +2,7 @@
 #include "ids/ids.h"
 
 #include <boost/test/unit_test.hpp>
+#include <string>
 
 namespace ids = webpods::ids;
 
@@ -47,6 +48,16 @@ BOOST_AUTO_TEST_CASE(index_expressions_are_integers_or_two_sided_ranges) {
          {"", "1:", ":2", "a:b", "1:2:3", "abc", "+1", "1.5", "99999999999999999999"}) {
         BOOST_TEST(!ids::parse_index_query(text).has_value(), text);
     }
+}
+
+BOOST_AUTO_TEST_CASE(idempotency_keys_are_1_to_128_printable_characters) {
+    BOOST_TEST(ids::is_valid_idempotency_key("a"));
+    BOOST_TEST(ids::is_valid_idempotency_key("order 42 / retry"));
+    BOOST_TEST(ids::is_valid_idempotency_key(std::string(128, 'k')));
+    BOOST_TEST(!ids::is_valid_idempotency_key(""));
+    BOOST_TEST(!ids::is_valid_idempotency_key(std::string(129, 'k')));
+    BOOST_TEST(!ids::is_valid_idempotency_key("tab\there"));
+    BOOST_TEST(!ids::is_valid_idempotency_key("caf\xc3\xa9"));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
