@@ -18,7 +18,7 @@ ASAN_ENV := ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:detect_stack_use_after_r
 TSAN_ENV := TSAN_OPTIONS=halt_on_error=0:second_deadlock_stack=1:history_size=4:suppressions=$(CURDIR)/tests/stack/tsan.supp
 SOURCES := $(shell find app tests/unit tests/fuzz -name '*.cpp' -o -name '*.h')
 
-.PHONY: all deps build run token test unit asan tsan integration integration-asan systemd-check format \
+.PHONY: all deps build run token test unit asan tsan integration integration-asan systemd-check man-check deb deb-check format \
         format-check lint bench bench-merkle clean fuzz fuzz-build fuzz-smoke drill drill-short
 
 all: build
@@ -78,6 +78,21 @@ drill-short: build
 systemd-check: build
 	@tests/stack/systemd_check.sh
 
+# The Debian package, from the release build (debian/rules): build/deb/webpods_<version>_<arch>.deb.
+# deb-check builds it, runs lintian, installs it with apt-get, migrates a test database with the
+# installed webpodsctl and purges it again (root: it installs a system package).
+deb: build
+	@rm -rf $(BUILD)/deb
+	@WEBPODS_BUILD_DIR=$(BUILD)/release JOBS=$(JOBS) DEB_OUT=$(BUILD)/deb debian/rules binary
+	@ls $(BUILD)/deb/*.deb
+
+deb-check: deb
+	@$(PYTHON) tests/stack/deb_check.py $(BUILD)/deb
+
+# doc/man/: rendered by man(1) under groff -ww, no warning allowed.
+man-check: deps
+	@tests/stack/man_check.sh
+
 format:
 	@clang-format-14 -i $(SOURCES)
 
@@ -89,7 +104,7 @@ lint: build
 		>$(BUILD)/lint.log 2>&1 || { grep -A3 'error:' $(BUILD)/lint.log; exit 1; }
 	@echo "lint: clang-tidy clean"
 
-test: deps format-check lint unit asan fuzz-smoke integration drill-short integration-asan systemd-check
+test: deps format-check lint unit asan fuzz-smoke integration drill-short integration-asan systemd-check man-check deb-check
 	@echo "make test: all passed"
 
 # libFuzzer targets (tests/fuzz, clang + ASan + UBSan): `fuzz` runs each FUZZ_SECONDS,

@@ -1,17 +1,19 @@
-// webpodsctl: operator commands — migrate, token, verify, users, keygen, audit.
+// webpodsctl: operator commands — migrate, token, verify, the read-outs of ctl/, keygen, audit.
 #include <algorithm>
 #include <cstdint>
 #include <ctime>
 #include <iostream>
-#include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "audit/commands.h"
 #include "auth/principal.h"
 #include "chain/chain.h"
 #include "config/config.h"
+#include "ctl/admin_commands.h"
+#include "ctl/cli.h"
 #include "errors/errors.h"
 #include "store/database.h"
 #include "store/migrations.h"
@@ -23,50 +25,15 @@ namespace {
 
 using namespace webpods;  // NOLINT(google-build-using-namespace): a small command-line tool
 
+using ctl::Arguments;
+
 // verify reads a stream in pieces of at most this many records and about this much content.
 constexpr long long kVerifyBatchRecords = 1000;
 constexpr long long kVerifyBatchBytes = 16LL * 1024 * 1024;
 
-constexpr const char* kUsage =
-    "usage: webpodsctl --config FILE COMMAND\n"
-    "  migrate [--dir sql/migrations]      apply pending schema migrations\n"
-    "  token AUTH_ID [--pod P] [--email E] [--name N]\n"
-    "                                      create the user if missing, print a signed token\n"
-    "  verify POD STREAM                   recompute a stream's hash chain (exit 1 if broken)\n"
-    "  users                               list users\n"
-    "  keygen, audit                       checkpoint keys and log audits (no --config needed;\n"
-    "                                      see webpodsctl audit)\n";
-
-struct Arguments {
-    std::string config_path;
-    std::vector<std::string> positional;
-    std::map<std::string, std::string> options;
-};
-
-Arguments parse_arguments(int argc, char** argv) {
-    Arguments arguments;
-    for (int i = 1; i < argc; ++i) {
-        const std::string argument = argv[i];
-        if (argument.rfind("--", 0) == 0 && i + 1 < argc) {
-            arguments.options[argument.substr(2)] = argv[++i];
-        } else {
-            arguments.positional.push_back(argument);
-        }
-    }
-    arguments.config_path =
-        arguments.options.count("config") > 0 ? arguments.options["config"] : std::string{};
-    return arguments;
-}
-
-std::string option(const Arguments& arguments,
-                   const std::string& name,
-                   const std::string& fallback) {
-    const auto found = arguments.options.find(name);
-    return found == arguments.options.end() ? fallback : found->second;
-}
-
 int migrate(store::Tx& tx, const Arguments& arguments) {
-    const auto applied = store::apply_migrations(tx, option(arguments, "dir", "sql/migrations"));
+    const auto applied =
+        store::apply_migrations(tx, arguments.option("dir", ctl::migrations_directory()));
     for (const auto& name : applied) {
         std::cout << "applied " << name << "\n";
     }
@@ -75,11 +42,7 @@ int migrate(store::Tx& tx, const Arguments& arguments) {
 }
 
 int token(store::Tx& tx, const config::Config& config, const Arguments& arguments) {
-    if (arguments.positional.size() < 2) {
-        std::cerr << kUsage;
-        return 2;
-    }
-    const std::string& auth_id = arguments.positional[1];
+    const std::string& auth_id = arguments.operands[1];
     // auth:{provider}:{id}
     const std::size_t first = auth_id.find(':');
     const std::size_t second = auth_id.find(':', first + 1);
@@ -90,8 +53,8 @@ int token(store::Tx& tx, const config::Config& config, const Arguments& argument
     }
     const std::string provider = auth_id.substr(first + 1, second - first - 1);
     const store::User user = store::upsert_user(
-        tx, auth_id, provider, option(arguments, "email", ""), option(arguments, "name", ""));
-    const std::string pod = option(arguments, "pod", "");
+        tx, auth_id, provider, arguments.option("email", ""), arguments.option("name", ""));
+    const std::string pod = arguments.option("pod", "");
     std::cerr << "user " << user.id << " (" << user.auth_id << ")\n";
     std::cout << auth::issue_token(user,
                                    pod.empty() ? std::nullopt : std::optional<std::string>(pod),
@@ -102,12 +65,7 @@ int token(store::Tx& tx, const config::Config& config, const Arguments& argument
 }
 
 int verify(store::Tx& tx, const Arguments& arguments) {
-    if (arguments.positional.size() < 3) {
-        std::cerr << kUsage;
-        return 2;
-    }
-    const auto context =
-        store::load_pod_context(tx, arguments.positional[1], arguments.positional[2]);
+    const auto context = store::load_pod_context(tx, arguments.operands[1], arguments.operands[2]);
     if (!context || !context->stream) {
         std::cerr << "no such stream\n";
         return 2;
@@ -165,57 +123,46 @@ int verify(store::Tx& tx, const Arguments& arguments) {
     return 0;
 }
 
-int print_users(store::Tx& tx) {
-    for (const auto& user : store::list_users(tx)) {
-        std::cout << user.id << "\t" << user.auth_id << "\t" << user.email << "\t" << user.name
-                  << "\n";
-    }
-    return 0;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
-    const Arguments arguments = parse_arguments(argc, argv);
-    if (!arguments.positional.empty() && audit::is_offline_command(arguments.positional[0])) {
-        return audit::run_offline_command(arguments.positional, arguments.options);
+    // keygen and audit need no config and no database: they are clients of the HTTP API only.
+    if (argc > 1 && audit::is_offline_command(argv[1])) {
+        const Arguments arguments = ctl::parse_arguments(argc, argv);
+        return audit::run_offline_command(arguments.operands, arguments.options);
     }
-    if (arguments.positional.empty() || arguments.config_path.empty()) {
-        std::cerr << kUsage;
-        return 2;
+    // The command table: name, synopsis, summary, details, operands, options, --json, run.
+    std::vector<ctl::Command> commands = {
+        {"migrate",
+         "[--dir DIR]",
+         "apply pending schema migrations",
+         "DIR defaults to ../share/webpods/sql beside the binary when it exists (the installed\n"
+         "layout: /usr/share/webpods/sql), else sql/migrations.",
+         0,
+         {"dir"},
+         false,
+         [](store::Tx* tx, const config::Config&, const Arguments& a) { return migrate(*tx, a); }},
+        {"token",
+         "AUTH_ID [--pod P] [--email E] [--name N]",
+         "create the user if missing, print a signed token",
+         "AUTH_ID is auth:{provider}:{id}; with --pod the token is bound to that pod.",
+         1,
+         {"pod", "email", "name"},
+         false,
+         [](store::Tx* tx, const config::Config& c, const Arguments& a) {
+             return token(*tx, c, a);
+         }},
+        {"verify",
+         "POD STREAM",
+         "recompute a stream's hash chain (exit 1 if broken)",
+         "",
+         2,
+         {},
+         false,
+         [](store::Tx* tx, const config::Config&, const Arguments& a) { return verify(*tx, a); }},
+    };
+    for (auto& command : ctl::admin_commands()) {
+        commands.push_back(std::move(command));
     }
-    config::Config config;
-    try {
-        config = config::load_config_file(arguments.config_path);
-    } catch (const config::ConfigError& error) {
-        std::cerr << "webpodsctl: " << error.what() << "\n";
-        return 2;
-    }
-    try {
-        store::Database database(store::connection_string(config.database), 1);
-        const std::string& command = arguments.positional[0];
-        // One attempt each: a command that lost its connection reports it rather than run twice.
-        return database.run(store::Retry::kAfterRollback, [&](store::Tx& tx) {
-            if (command == "migrate") {
-                return migrate(tx, arguments);
-            }
-            if (command == "token") {
-                return token(tx, config, arguments);
-            }
-            if (command == "verify") {
-                return verify(tx, arguments);
-            }
-            if (command == "users") {
-                return print_users(tx);
-            }
-            std::cerr << kUsage;
-            return 2;
-        });
-    } catch (const errors::Error& error) {
-        std::cerr << "webpodsctl: " << error.message() << ": " << error.detail() << "\n";
-        return 3;
-    } catch (const std::exception& error) {
-        std::cerr << "webpodsctl: " << error.what() << "\n";
-        return 3;
-    }
+    return ctl::run(commands, argc, argv);
 }

@@ -7,6 +7,7 @@
 #include <Poco/JSON/Parser.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstdlib>
 #include <fstream>
@@ -77,6 +78,11 @@ bool is_provider_id(const std::string& text) {
                return is_lower_alnum(c) || c == '-' || c == '_';
            });
 }
+
+// The literal segments after /auth/ in the route table (routing/routes.cpp); a unit test there
+// checks that this list names every one.
+constexpr std::array<std::string_view, 8> kReservedProviderIds = {
+    "providers", "session", "sessions", "logout", "authorize", "success", "whoami", "callback"};
 
 // One JSON object of the file, read key by key. The keys it may hold are declared up front and
 // checked first, so a misspelt key is reported as unknown rather than as a missing value.
@@ -275,6 +281,10 @@ OAuthProvider read_provider(const Section& entry) {
     if (!is_provider_id(provider.id)) {
         fail(entry.path_of("id"), "must match ^[a-z0-9][a-z0-9_-]*$");
     }
+    if (is_reserved_provider_id(provider.id)) {
+        fail(entry.path_of("id"),
+             quoted(provider.id) + " is reserved: /auth/" + provider.id + " is a fixed route");
+    }
     provider.client_id = entry.required_string("clientId");
     provider.client_secret = entry.string_or("clientSecret", "");
     provider.issuer = entry.url("issuer");
@@ -362,6 +372,11 @@ void read_checkpoint(const Section& checkpoint, Config& config) {
 }
 
 }  // namespace
+
+bool is_reserved_provider_id(std::string_view id) {
+    return std::find(kReservedProviderIds.begin(), kReservedProviderIds.end(), id) !=
+           kReservedProviderIds.end();
+}
 
 const OAuthProvider* Config::find_provider(std::string_view id) const {
     const auto it = std::find_if(providers.begin(), providers.end(), [id](const auto& provider) {

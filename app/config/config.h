@@ -63,6 +63,11 @@ struct Config {
     const OAuthProvider* find_provider(std::string_view id) const;
 };
 
+// Provider ids that cannot be used because /auth/{id} would be one of the fixed routes of
+// SPEC §3 (/auth/providers, /auth/session, ...; "callback" is the pod's /auth/callback).
+// parse_config refuses them.
+bool is_reserved_provider_id(std::string_view id);
+
 // A config that cannot be used. The message starts with the dotted key path it is about
 // ("oauth.providers[1].tokenUrl: required without issuer ..."), or with "config:" when it is
 // about the whole file (unreadable, invalid JSON).

@@ -6,6 +6,8 @@ packages=(
     build-essential cmake g++ clang clang-format clang-tidy libclang-rt-14-dev
     libfcgi-dev libsoci-dev libpoco-dev libboost-test-dev libssl-dev libpq-dev
     nginx postgresql openssl python3 curl spawn-fcgi systemd wrk
+    man-db groff-base  # make man-check: man -l under groff -ww
+    debhelper dpkg-dev fakeroot lintian  # make deb and make deb-check
     nodejs  # the local OAuth providers and the browser driver of tests/stack/oauth (Node >= 18)
 )
 # Debian's nodejs (18 on Debian 12) comes without npm, which is the package `npm`; a newer Node

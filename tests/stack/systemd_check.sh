@@ -175,7 +175,7 @@ verify_units() {  # verify_units DIR: prints the lines about our units
 }
 mkdir "$tmp/units" "$tmp/broken"
 cp systemd/webpods.socket systemd/webpods.service "$tmp/units/"
-sed -i "s|^ExecStart=/usr/local/bin/webpods-fcgi |ExecStart=$binary |" "$tmp/units/webpods.service"
+sed -i "s|^ExecStart=/usr/sbin/webpods-fcgi |ExecStart=$binary |" "$tmp/units/webpods.service"
 grep -q "^ExecStart=$binary " "$tmp/units/webpods.service" || fail "ExecStart= not rewritten"
 # The filter must see real errors: a deliberately broken copy has to be reported.
 cp "$tmp/units/"* "$tmp/broken/"

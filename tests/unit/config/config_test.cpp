@@ -280,6 +280,27 @@ BOOST_AUTO_TEST_CASE(provider_id_must_be_valid_and_unique) {
                "oauth.providers[1].id: duplicate provider \"github\"");
 }
 
+BOOST_AUTO_TEST_CASE(provider_ids_of_fixed_auth_routes_are_refused) {
+    for (const std::string id : {"providers",
+                                 "session",
+                                 "sessions",
+                                 "logout",
+                                 "authorize",
+                                 "success",
+                                 "whoami",
+                                 "callback"}) {
+        BOOST_TEST(error_of(with_providers(std::string(kGithub) + R"(, {"id": ")" + id +
+                                           R"(", "clientId": "c", "issuer": "https://x"})")) ==
+                   "oauth.providers[1].id: \"" + id + "\" is reserved: /auth/" + id +
+                       " is a fixed route");
+    }
+    // Only the whole id: a prefix or a longer name is an ordinary provider.
+    for (const std::string id : {"session2", "login", "callbacks", "auth"}) {
+        BOOST_TEST(error_of(with_providers(R"({"id": ")" + id +
+                                           R"(", "clientId": "c", "issuer": "https://x"})")) == "");
+    }
+}
+
 BOOST_AUTO_TEST_CASE(default_provider_must_name_a_provider) {
     const auto with_default = [](const std::string& name) {
         return with(R"("oauth": {"defaultProvider": ")" + name + R"(", "providers": [)" +

@@ -1,6 +1,9 @@
 // The route table: which row answers a method and path, and the 404 / 405 answers (SPEC §1-§3).
+#include "routing/routes.h"
+
 #include <boost/test/unit_test.hpp>
 
+#include "config/config.h"
 #include "errors/errors.h"
 #include "handlers/login.h"
 #include "handlers/pods.h"
@@ -112,6 +115,27 @@ BOOST_AUTO_TEST_CASE(checkpoint_key_is_a_main_domain_read_without_database) {
     BOOST_TEST(allow_of([] { on_main(Method::kPost, "/.well-known/webpods-checkpoint-key"); }) ==
                "GET, HEAD");
     BOOST_CHECK_EXCEPTION(on_main(Method::kGet, "/.well-known/other"), errors::Error, is_not_found);
+}
+
+// A provider with the id of a fixed /auth/ route could never be logged in with: config/ keeps the
+// list of those names, and this keeps it complete.
+BOOST_AUTO_TEST_CASE(every_fixed_auth_segment_is_a_reserved_provider_id) {
+    int fixed = 0;
+    for (const auto& route : routing::route_table()) {
+        constexpr std::string_view kPrefix = "/auth/";
+        if (route.shape.substr(0, kPrefix.size()) != kPrefix) {
+            continue;
+        }
+        const std::string_view rest = route.shape.substr(kPrefix.size());
+        const std::string_view segment = rest.substr(0, rest.find('/'));
+        if (segment.front() == '{') {
+            continue;
+        }
+        ++fixed;
+        BOOST_TEST(webpods::config::is_reserved_provider_id(segment), segment);
+    }
+    BOOST_TEST(fixed >= 8);
+    BOOST_TEST(!webpods::config::is_reserved_provider_id("github"));
 }
 
 BOOST_AUTO_TEST_CASE(unknown_paths_are_not_found) {
