@@ -8,7 +8,7 @@ answer was a JSON 503 or a closed connection, none waited past the timeouts; and
 answered 200 within 5 s of each fault's end. Prints a table of faults x appends.
 
     drill.py          short form, part of `make test` (`make drill-short`): each fault twice
-                      per scenario, some 8,000 appends, under a minute
+                      per scenario, some 5,000 appends, under a minute
     drill.py --long   `make drill`: each fault 5 times per scenario, 20,000+ appends
 
 Runs its own stack (tests/stack/stack.py) under $WEBPODS_DRILL_VAR (default var/drill) with
