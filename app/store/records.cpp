@@ -30,17 +30,16 @@ constexpr Prepared kRecordRange{
     "record_range",
     "SELECT * FROM record_row WHERE stream_id = $1 AND index >= $2 AND index < $3 "
     "ORDER BY index"};
-// kRecordRange without the rows whose predecessors in the range already hold $4 bytes of
-// content. octet_length reads a TOASTed value's size without its bytes.
+// kRecordRange up to the last row whose content, with its predecessors' in the range, fits in
+// $4 bytes (the first row always): a row that would overrun the answer is never fetched.
+// octet_length reads a TOASTed value's size without its bytes.
 constexpr Prepared kRecordRangeWithin{
     "record_range_within",
     "SELECT r.* FROM ("
-    "  SELECT stream_id, index, "
-    "         sum(octet_length(content)) OVER (ORDER BY index) - octet_length(content) "
-    "           AS content_before "
+    "  SELECT stream_id, index, sum(octet_length(content)) OVER (ORDER BY index) AS content_upto "
     "  FROM record WHERE stream_id = $1 AND index >= $2 AND index < $3) sized "
     "JOIN record_row r ON r.stream_id = sized.stream_id AND r.index = sized.index "
-    "WHERE sized.content_before < $4 "
+    "WHERE sized.content_upto <= $4 OR sized.index = $2 "
     "ORDER BY r.index"};
 
 // The one record of `stream_id` that `statement` selects by its second parameter.

@@ -52,10 +52,10 @@ std::optional<Record> find_record_by_alias(Tx& tx, long long stream_id, const st
 std::vector<Record> list_records(Tx& tx, long long stream_id, long long first, long long end);
 
 // Hands the records with first <= index < end to visit one at a time, in index order, until
-// visit returns false; a record is dropped before the next is read. Records after those whose
-// content adds up to max_content_bytes are not fetched at all, so what the database sends for
-// one call stays near max_content_bytes plus one record (an answer never shows content in fewer
-// bytes than it has).
+// visit returns false; a record is dropped before the next is read. Only the records whose
+// content, with that of those before them in the range, fits in max_content_bytes are fetched
+// (the first one always), so what the database sends for one call stays within
+// max_content_bytes or one record (an answer never shows content in fewer bytes than it has).
 void for_each_record(Tx& tx,
                      long long stream_id,
                      long long first,
