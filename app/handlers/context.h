@@ -15,6 +15,7 @@
 #include "auth/principal.h"
 #include "checkpoint/checkpoint.h"
 #include "config/config.h"
+#include "handlers/rate_ledger.h"
 #include "http/request.h"
 #include "permissions/permissions.h"
 #include "store/database.h"
@@ -41,6 +42,7 @@ public:
     std::shared_ptr<const LinkTable> links(const store::StreamHead& head, FetchLatest fetch_latest);
 
     auth::KnownUsers& known_users() { return known_users_; }
+    RateLedger& rate_ledger() { return rate_ledger_; }
 
     // True for the first caller after a rate-limit window ends (once per worker per window),
     // which then deletes the ended windows.
@@ -62,6 +64,7 @@ private:
     std::unordered_map<long long, Entry<permissions::AllowList>> allow_lists_;
     std::unordered_map<long long, Entry<LinkTable>> links_;
     auth::KnownUsers known_users_;
+    RateLedger rate_ledger_;
     std::atomic<long long> purged_window_end_{0};
 };
 

@@ -62,16 +62,14 @@ http::Response list_streams(RequestContext& context) {
     const store::PodContext& pod_context = require_loaded_pod(context);
     json::Writer answer;
     answer.begin_object().key("pod").string(context.route.pod).key("streams").begin_array();
-    for (auto& stream : store::list_streams(context.tx(), pod_context.pod_id)) {
+    for (auto& listed : store::list_streams(context.tx(), pod_context.pod_id)) {
         // Each stream is judged as if it had been requested, allow list included.
+        const store::Stream& stream = listed.stream;
         store::PodContext candidate = pod_context;
-        if (!stream.access_permission.empty() && stream.access_permission.front() == '/') {
-            candidate = require_pod(context, stream.name);
-        } else {
-            candidate.allow_list.reset();
-            candidate.stream = stream;
-        }
-        if (!candidate.stream || !may(context, subject, permissions::Action::kRead, candidate)) {
+        candidate.stream = stream;
+        candidate.allow_list = listed.allow_list;
+        candidate.allow_list_creator_auth_id = listed.allow_list_creator_auth_id;
+        if (!may(context, subject, permissions::Action::kRead, candidate)) {
             continue;
         }
         answer.begin_object()

@@ -57,6 +57,10 @@ std::vector<std::pair<std::string, std::string>> rate_limit_headers(const RateLi
 
 bool is_rate_limited(const Worker& worker) { return worker.config.rate_limits.enabled; }
 
+long long rate_limit_of(const Worker& worker, RateAction action) {
+    return limit_of(worker.config.rate_limits, action);
+}
+
 std::string address_identity(const std::string& remote_addr) {
     in6_addr address{};
     if (remote_addr.find(':') == std::string::npos ||

@@ -22,6 +22,9 @@ std::vector<std::pair<std::string, std::string>> rate_limit_headers(const RateLi
 // Whether the configuration counts requests at all.
 bool is_rate_limited(const Worker& worker);
 
+// The configured limit per window of `action`.
+long long rate_limit_of(const Worker& worker, RateAction action);
+
 // The identity an anonymous caller at remote_addr (the address nginx saw, never a client
 // header) is counted as (SPEC §10): ip:{IPv4 address}, ip:{the /64 of an IPv6 address}/64
 // (ip:2001:db8:1:2::/64), since one host holds a whole /64; anything else ip:{remote_addr}.

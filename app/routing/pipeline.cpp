@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <array>
+#include <ctime>
 #include <optional>
 
 #include "auth/cookies.h"
@@ -142,17 +143,37 @@ std::optional<long long> prefetched_index(const Route& route, const RequestConte
     return index->first;
 }
 
+// The end of the current clock-hour window (UTC), in Unix seconds, as PostgreSQL computes it.
+long long current_window_end() {
+    constexpr long long kHour = 3600;
+    return (static_cast<long long>(std::time(nullptr)) / kHour + 1) * kHour;
+}
+
 // Counts the request as the route's action and loads the route's pod context, in one round
-// trip; the status is for the X-RateLimit-* headers.
+// trip; the status is for the X-RateLimit-* headers. The worker's RateLedger decides whether the
+// count is written now (with those it admitted from memory since) or only remembered.
 std::optional<handlers::RateLimitStatus> charge_and_load(const Route& route,
                                                          RequestContext& context) {
     const bool counted = route.charge != Charge::kNone && handlers::is_rate_limited(context.worker);
     const handlers::RateAction action = action_of(route.charge);
     std::optional<store::RateCount> count;
+    std::optional<store::WindowCount> window;
+    const long long window_end = current_window_end();
     if (counted) {
         count = handlers::rate_count(context, action);
+        const handlers::RateLedger::Ticket ticket =
+            context.worker.cache.rate_ledger().take(count->identity + ' ' + count->action,
+                                                    handlers::rate_limit_of(context.worker, action),
+                                                    window_end,
+                                                    handlers::RateLedger::Clock::now());
+        if (ticket.amount == 0) {
+            window = store::WindowCount{ticket.count, window_end};
+            count.reset();  // decided from memory: nothing to write
+        } else {
+            count->amount = ticket.amount;
+        }
     }
-    std::optional<store::WindowCount> window;
+    const std::string ledger_key = count ? count->identity + ' ' + count->action : std::string{};
     if (route.pod_context == PodContextOf::kNone) {
         if (count) {
             window = store::count_request(context.tx(), *count);
@@ -162,12 +183,17 @@ std::optional<handlers::RateLimitStatus> charge_and_load(const Route& route,
                                                   {context.route.pod,
                                                    context_stream(route.pod_context, context),
                                                    prefetched_index(route, context),
-                                                   std::move(count)});
+                                                   count});
         context.pod = std::move(loaded.pod);
-        window = loaded.window;
+        if (loaded.window) {
+            window = loaded.window;
+        }
     }
     if (!window) {
         return std::nullopt;
+    }
+    if (count) {
+        context.worker.cache.rate_ledger().settle(ledger_key, window->resets_at, window->count);
     }
     return handlers::judge_window(context, action, *window);
 }

@@ -25,16 +25,6 @@ std::string quoted(const std::string& value) {
     return text + "'";
 }
 
-PGconn* native_connection(soci::session& sql) {
-    // Only the PostgreSQL backend is ever opened; its type info is not exported by libsoci,
-    // so the downcast is checked by name instead of dynamic_cast.
-    soci::details::session_backend* backend = sql.get_backend();
-    if (backend == nullptr || sql.get_backend_name() != "postgresql") {
-        return nullptr;
-    }
-    return static_cast<soci::postgresql_session_backend*>(backend)->conn_;
-}
-
 bool is_connection_bad(soci::session& sql) {
     PGconn* connection = native_connection(sql);
     return connection == nullptr || PQstatus(connection) != CONNECTION_OK;
@@ -70,6 +60,16 @@ errors::Code conflict_of(std::string_view message) {
 }
 
 }  // namespace
+
+PGconn* native_connection(soci::session& sql) {
+    // Only the PostgreSQL backend is ever opened; its type info is not exported by libsoci,
+    // so the downcast is checked by name instead of dynamic_cast.
+    soci::details::session_backend* backend = sql.get_backend();
+    if (backend == nullptr || sql.get_backend_name() != "postgresql") {
+        return nullptr;
+    }
+    return static_cast<soci::postgresql_session_backend*>(backend)->conn_;
+}
 
 std::string connection_string(const config::Database& database) {
     std::string text = "dbname=" + quoted(database.name) + " user=" + quoted(database.user);
@@ -110,7 +110,7 @@ void Atomic::commit() {
 }
 
 Database::Database(std::string connection_string, std::size_t size)
-    : pool_(size), connection_string_(std::move(connection_string)) {}
+    : pool_(size), prepared_(size), connection_string_(std::move(connection_string)) {}
 
 Database::Lease::Lease(Database& database)
     : database_(database),

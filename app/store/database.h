@@ -9,9 +9,11 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "config/config.h"
 #include "errors/errors.h"
+#include "store/prepared.h"
 
 namespace webpods::store {
 
@@ -23,16 +25,18 @@ std::string connection_string(const config::Database& database);
 // transaction of their own: the use case decides [libpqxx transaction_base].
 class Tx {
 public:
-    explicit Tx(soci::session& sql) : sql_(sql) {}
+    Tx(soci::session& sql, PreparedNames& prepared) : sql_(sql), prepared_(prepared) {}
     Tx(const Tx&) = delete;
     Tx& operator=(const Tx&) = delete;
 
     soci::session& sql() { return sql_; }
+    PreparedNames& prepared() { return prepared_; }
     bool in_transaction() const { return in_transaction_; }
 
 private:
     friend class Atomic;
     soci::session& sql_;
+    PreparedNames& prepared_;
     bool in_transaction_ = false;
 };
 
@@ -84,6 +88,7 @@ private:
         Lease(const Lease&) = delete;
         Lease& operator=(const Lease&) = delete;
         soci::session& sql() { return session_; }
+        PreparedNames& prepared() { return database_.prepared_[position_]; }
 
     private:
         Database& database_;
@@ -98,6 +103,7 @@ private:
                                                       int attempt);
 
     soci::connection_pool pool_;
+    std::vector<PreparedNames> prepared_;  // one per pool position
     std::string connection_string_;
 };
 
@@ -106,7 +112,7 @@ auto Database::run(Retry retry, UseCase&& use_case) -> decltype(use_case(std::de
     for (int attempt = 0;; ++attempt) {
         Lease lease(*this);
         try {
-            Tx tx(lease.sql());
+            Tx tx(lease.sql(), lease.prepared());
             return use_case(tx);
         } catch (const soci::soci_error& error) {
             if (auto failure = judge_failure(error, lease.sql(), retry, attempt)) {

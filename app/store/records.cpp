@@ -1,12 +1,11 @@
 // record repository: the append path of the hash chain.
 #include "store/records.h"
 
-#include <soci/soci.h>
-
 #include <chrono>
 
 #include "chain/chain.h"
-#include "encoding/encoding.h"
+#include "errors/errors.h"
+#include "store/prepared.h"
 #include "store/rows.h"
 
 namespace webpods::store {
@@ -18,41 +17,42 @@ namespace {
 // head, hashes the record (SPEC §6, the preimage of chain::canonical_preimage(), whose content
 // line the caller computes), inserts it with its Merkle nodes and moves head and frontier, all
 // in one atomic step, so no appender ever retries or sees a stale head.
-constexpr const char* kAppendRecord =
+constexpr Prepared kAppendRecord{
+    "append_record",
     "SELECT outcome, index, hash, previous_hash, timestamp FROM append_record("
-    "  :stream_id, :written_at, decode(:content, 'hex'), :content_type, :alias, :author, "
-    "  :content_sha256, :if_match, :if_none_match, :idempotency_key)";
+    "  $1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"};
 
-constexpr const char* kRecordByIndex =
-    "SELECT * FROM record_row WHERE stream_id = :stream_id AND index = :index";
-constexpr const char* kRecordByAlias =
-    "SELECT * FROM record_row WHERE stream_id = :stream_id AND alias = :alias";
-constexpr const char* kRecordRange =
-    "SELECT * FROM record_row WHERE stream_id = :stream_id AND index >= :first AND index < :end "
-    "ORDER BY index";
-// kRecordRange without the rows whose predecessors in the range already hold
-// :max_content_bytes of content. octet_length reads a TOASTed value's size without its bytes.
-constexpr const char* kRecordRangeWithin =
+constexpr Prepared kRecordByIndex{"record_by_index",
+                                  "SELECT * FROM record_row WHERE stream_id = $1 AND index = $2"};
+constexpr Prepared kRecordByAlias{"record_by_alias",
+                                  "SELECT * FROM record_row WHERE stream_id = $1 AND alias = $2"};
+constexpr Prepared kRecordRange{
+    "record_range",
+    "SELECT * FROM record_row WHERE stream_id = $1 AND index >= $2 AND index < $3 "
+    "ORDER BY index"};
+// kRecordRange without the rows whose predecessors in the range already hold $4 bytes of
+// content. octet_length reads a TOASTed value's size without its bytes.
+constexpr Prepared kRecordRangeWithin{
+    "record_range_within",
     "SELECT r.* FROM ("
     "  SELECT stream_id, index, "
     "         sum(octet_length(content)) OVER (ORDER BY index) - octet_length(content) "
     "           AS content_before "
-    "  FROM record WHERE stream_id = :stream_id AND index >= :first AND index < :end) sized "
+    "  FROM record WHERE stream_id = $1 AND index >= $2 AND index < $3) sized "
     "JOIN record_row r ON r.stream_id = sized.stream_id AND r.index = sized.index "
-    "WHERE sized.content_before < :max_content_bytes "
-    "ORDER BY r.index";
+    "WHERE sized.content_before < $4 "
+    "ORDER BY r.index"};
 
-// The one record of `stream_id` that `statement` selects by its :stream_id and :{key_name}.
-template <typename Key>
-std::optional<Record> find_record(
-    Tx& tx, const char* statement, long long stream_id, const Key& key, const char* key_name) {
-    soci::row row;
-    tx.sql() << statement, soci::use(stream_id, "stream_id"), soci::use(key, key_name),
-        soci::into(row);
-    if (!tx.sql().got_data()) {
+// The one record of `stream_id` that `statement` selects by its second parameter.
+std::optional<Record> find_record(Tx& tx,
+                                  const Prepared& statement,
+                                  long long stream_id,
+                                  const Param& key) {
+    const Rows rows = execute(tx, statement, {stream_id, key.value()});
+    if (rows.count() == 0) {
         return std::nullopt;
     }
-    return record_from(row);
+    return record_from(rows, 0);
 }
 
 }  // namespace
@@ -67,31 +67,28 @@ AppendResult append_record(Tx& tx, long long stream_id, const NewRecord& fields)
     }
     record.author = fields.author;
     record.content = fields.content;
-    const std::string alias(fields.alias);
-    // Absent conditions travel as NULL.
-    const auto bound = [](const std::optional<std::string>& value) {
-        return std::pair{value.value_or(std::string{}), value ? soci::i_ok : soci::i_null};
-    };
-    auto [if_match, if_match_given] = bound(fields.if_match);
-    auto [if_none_match, if_none_match_given] = bound(fields.if_none_match);
-    auto [idempotency_key, idempotency_key_given] = bound(fields.idempotency_key);
     const std::string content_sha256 = chain::sha256_hex(fields.content);
-    const std::string content_hex = encoding::hex_encode(fields.content);
 
-    std::string outcome;
-    soci::session& sql = tx.sql();
-    sql << kAppendRecord, soci::use(stream_id, "stream_id"), soci::use(written_at, "written_at"),
-        soci::use(content_hex, "content"), soci::use(record.content_type, "content_type"),
-        soci::use(alias, "alias"), soci::use(record.author, "author"),
-        soci::use(content_sha256, "content_sha256"),
-        soci::use(if_match, if_match_given, "if_match"),
-        soci::use(if_none_match, if_none_match_given, "if_none_match"),
-        soci::use(idempotency_key, idempotency_key_given, "idempotency_key"), soci::into(outcome),
-        soci::into(record.index), soci::into(record.hash), soci::into(record.previous_hash),
-        soci::into(record.timestamp);
-    if (!sql.got_data()) {
+    const Rows rows = execute(tx,
+                              kAppendRecord,
+                              {stream_id,
+                               written_at,
+                               Param::Bytes{fields.content},
+                               fields.content_type,
+                               fields.alias,
+                               fields.author,
+                               content_sha256,
+                               fields.if_match,
+                               fields.if_none_match,
+                               fields.idempotency_key});
+    if (rows.count() == 0) {
         throw errors::Error(errors::Code::kStreamNotFound);
     }
+    const std::string outcome = rows.text(0, 0);
+    record.index = rows.integer(0, 1);
+    record.hash = rows.text(0, 2);
+    record.previous_hash = rows.text(0, 3);
+    record.timestamp = rows.text(0, 4);
     if (outcome == "appended") {
         result.outcome = AppendOutcome::kAppended;
     } else if (outcome == "replayed") {
@@ -107,11 +104,11 @@ AppendResult append_record(Tx& tx, long long stream_id, const NewRecord& fields)
 }
 
 std::optional<Record> find_record_by_index(Tx& tx, long long stream_id, long long index) {
-    return find_record(tx, kRecordByIndex, stream_id, index, "index");
+    return find_record(tx, kRecordByIndex, stream_id, index);
 }
 
 std::optional<Record> find_record_by_alias(Tx& tx, long long stream_id, const std::string& alias) {
-    return find_record(tx, kRecordByAlias, stream_id, alias, "alias");
+    return find_record(tx, kRecordByAlias, stream_id, alias);
 }
 
 std::vector<Record> list_records(Tx& tx, long long stream_id, long long first, long long end) {
@@ -119,13 +116,10 @@ std::vector<Record> list_records(Tx& tx, long long stream_id, long long first, l
     if (first >= end) {
         return records;
     }
-    const soci::rowset<soci::row> rows = (tx.sql().prepare << kRecordRange,
-                                          soci::use(stream_id, "stream_id"),
-                                          soci::use(first, "first"),
-                                          soci::use(end, "end"));
-    for (const soci::row& row : rows) {
-        records.push_back(record_from(row));
-    }
+    execute_each(tx, kRecordRange, {stream_id, first, end}, [&records](const Rows& rows) {
+        records.push_back(record_from(rows, 0));
+        return true;
+    });
     return records;
 }
 
@@ -138,16 +132,10 @@ void for_each_record(Tx& tx,
     if (first >= end) {
         return;
     }
-    const soci::rowset<soci::row> rows = (tx.sql().prepare << kRecordRangeWithin,
-                                          soci::use(stream_id, "stream_id"),
-                                          soci::use(first, "first"),
-                                          soci::use(end, "end"),
-                                          soci::use(max_content_bytes, "max_content_bytes"));
-    for (const soci::row& row : rows) {
-        if (!visit(record_from(row))) {
-            return;
-        }
-    }
+    execute_each(tx,
+                 kRecordRangeWithin,
+                 {stream_id, first, end, max_content_bytes},
+                 [&visit](const Rows& rows) { return visit(record_from(rows, 0)); });
 }
 
 }  // namespace webpods::store

@@ -27,7 +27,68 @@ std::string bytes_of_hex(const std::string& hex) {
     return std::move(*bytes);
 }
 
+// Row `row` of a binary result, its columns named prefix + column.
+class Columns {
+public:
+    Columns(const Rows& rows, int row, std::string_view prefix)
+        : rows_(rows), row_(row), prefix_(prefix) {}
+
+    bool is_null(std::string_view column) const { return rows_.is_null(row_, number(column)); }
+    long long integer(std::string_view column) const { return rows_.integer(row_, number(column)); }
+    std::string text(std::string_view column) const { return rows_.text(row_, number(column)); }
+
+private:
+    int number(std::string_view column) const {
+        return rows_.column(named(prefix_, column).c_str());
+    }
+
+    const Rows& rows_;
+    int row_;
+    std::string_view prefix_;
+};
+
 }  // namespace
+
+Record record_from(const Rows& rows, int row, std::string_view prefix) {
+    const Columns columns(rows, row, prefix);
+    Record record;
+    record.index = columns.integer("index");
+    record.content = columns.text("content");
+    record.content_type = columns.text("content_type");
+    if (!columns.is_null("alias")) {
+        record.alias = columns.text("alias");
+    }
+    record.author = columns.text("author");
+    record.hash = columns.text("hash");
+    record.previous_hash = columns.text("previous_hash");
+    record.timestamp = columns.text("timestamp");
+    return record;
+}
+
+std::optional<StreamHead> head_from(const Rows& rows, int row, std::string_view prefix) {
+    const Columns columns(rows, row, prefix);
+    if (columns.is_null("id")) {
+        return std::nullopt;
+    }
+    return StreamHead{columns.integer("id"),
+                      columns.integer("record_count"),
+                      columns.is_null("last_hash") ? std::string{} : columns.text("last_hash")};
+}
+
+std::optional<Stream> stream_from(const Rows& rows, int row, std::string_view prefix) {
+    auto head = head_from(rows, row, prefix);
+    if (!head) {
+        return std::nullopt;
+    }
+    const Columns columns(rows, row, prefix);
+    Stream stream;
+    stream.head = std::move(*head);
+    stream.name = columns.text("name");
+    stream.access_permission = columns.text("access_permission");
+    stream.creator_id = columns.text("creator_id");
+    stream.created_at = columns.text("created_at");
+    return stream;
+}
 
 Record record_from(const soci::row& row, std::string_view prefix) {
     Record record;

@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "store/prepared.h"
 #include "store/types.h"
 
 namespace webpods::store {
@@ -24,5 +25,11 @@ std::optional<Stream> stream_from(const soci::row& row, std::string_view prefix 
 std::optional<StreamHead> head_from(const soci::row& row, std::string_view prefix);
 
 User user_from(const soci::row& row);
+
+// The same from row `row` of a prepared statement's binary result (record_row's `content`
+// column rather than `content_hex`).
+Record record_from(const Rows& rows, int row, std::string_view prefix = {});
+std::optional<Stream> stream_from(const Rows& rows, int row, std::string_view prefix = {});
+std::optional<StreamHead> head_from(const Rows& rows, int row, std::string_view prefix);
 
 }  // namespace webpods::store

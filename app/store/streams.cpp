@@ -3,25 +3,29 @@
 
 #include <soci/soci.h>
 
+#include "errors/errors.h"
+#include "store/prepared.h"
 #include "store/rows.h"
 
 namespace webpods::store {
 
 namespace {
 
-// The request statement. `counted` is the rate-limit upsert, run only when :count_request is 1;
-// the window is the clock hour in UTC and the upsert makes concurrent counts exact. It runs
-// whether or not the pod exists, so the pod is joined to a single row rather than selected
-// from. The allow-list and links heads come along so permission and routing caches can be
-// checked for freshness without another round trip; the record at :record_index (from the end
-// when :from_end is 1) when :want_record is 1.
-constexpr const char* kRequestContext =
+// The request statement, prepared once per connection (app/store/prepared.h). `counted` is the
+// rate-limit upsert adding $3 requests of identity $1 and action $2, run only when $3 > 0; the
+// window is the clock hour in UTC and the upsert makes concurrent counts exact. It runs whether or
+// not pod $4 exists, so the pod is joined to a single row rather than selected from. The allow-list
+// and links heads of stream $5 come along so permission and routing caches can be checked for
+// freshness without another round trip; the record at index $7 (from the end when $8 is 1)
+// when $6 is 1.
+constexpr Prepared kRequestContext{
+    "request_context",
     "WITH counted AS ("
     "  INSERT INTO rate_limit AS w (identity, action, window_start, count) "
-    "  SELECT :identity, :action, "
-    "         date_trunc('hour', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC', 1 "
-    "  WHERE :count_request = 1 "
-    "  ON CONFLICT (identity, action, window_start) DO UPDATE SET count = w.count + 1 "
+    "  SELECT $1, $2, "
+    "         date_trunc('hour', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC', CAST($3 AS bigint) "
+    "  WHERE CAST($3 AS bigint) > 0 "
+    "  ON CONFLICT (identity, action, window_start) DO UPDATE SET count = w.count + EXCLUDED.count "
     "  RETURNING w.count, "
     "            CAST(extract(epoch FROM w.window_start + interval '1 hour') AS bigint) "
     "              AS resets_at) "
@@ -33,21 +37,21 @@ constexpr const char* kRequestContext =
     "       a.id AS a_id, a.record_count AS a_record_count, a.last_hash AS a_last_hash, "
     "       ac.auth_id AS a_creator_auth_id, "
     "       l.id AS l_id, l.record_count AS l_record_count, l.last_hash AS l_last_hash, "
-    "       r.index AS r_index, r.content_hex AS r_content_hex, "
+    "       r.index AS r_index, r.content AS r_content, "
     "       r.content_type AS r_content_type, r.alias AS r_alias, r.author AS r_author, "
     "       r.hash AS r_hash, r.previous_hash AS r_previous_hash, r.timestamp AS r_timestamp "
     "FROM (SELECT 1) AS one "
     "LEFT JOIN counted c ON true "
-    "LEFT JOIN pod p ON p.name = :pod "
+    "LEFT JOIN pod p ON p.name = $4 "
     "LEFT JOIN app_user o ON o.id = p.owner_id "
-    "LEFT JOIN stream_row s ON s.pod_id = p.id AND s.name = :stream "
+    "LEFT JOIN stream_row s ON s.pod_id = p.id AND s.name = $5 "
     "LEFT JOIN stream_row a ON a.pod_id = p.id AND left(s.access_permission, 1) = '/' "
     "                      AND a.name = substr(s.access_permission, 2) "
     "LEFT JOIN app_user ac ON ac.id = CAST(a.creator_id AS uuid) "
     "LEFT JOIN stream_row l ON l.pod_id = p.id AND l.name = '.meta/links' "
-    "LEFT JOIN record_row r ON :want_record = 1 AND r.stream_id = s.id "
-    "                      AND r.index = :record_index "
-    "                          + CASE WHEN :from_end = 1 THEN s.record_count ELSE 0 END";
+    "LEFT JOIN record_row r ON $6 = 1 AND r.stream_id = s.id "
+    "                      AND r.index = $7 "
+    "                          + CASE WHEN $8 = 1 THEN s.record_count ELSE 0 END"};
 
 // A statement cannot see its own insert through the stream_row view, so the new row is
 // returned with the view's column names and text forms.
@@ -60,8 +64,16 @@ constexpr const char* kInsertStream =
     "          to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') "
     "            AS created_at";
 
-constexpr const char* kListStreams =
-    "SELECT * FROM stream_row WHERE pod_id = :pod_id ORDER BY name";
+constexpr Prepared kListStreams{
+    "list_streams",
+    "SELECT s.id, s.name, s.access_permission, s.creator_id, s.record_count, s.last_hash, "
+    "       s.created_at, a.id AS a_id, a.record_count AS a_record_count, "
+    "       a.last_hash AS a_last_hash, ac.auth_id AS a_creator_auth_id "
+    "FROM stream_row s "
+    "LEFT JOIN stream_row a ON a.pod_id = s.pod_id AND left(s.access_permission, 1) = '/' "
+    "                      AND a.name = substr(s.access_permission, 2) "
+    "LEFT JOIN app_user ac ON ac.id = CAST(a.creator_id AS uuid) "
+    "WHERE s.pod_id = $1 ORDER BY s.name"};
 
 constexpr const char* kDeleteStream = "DELETE FROM stream WHERE id = :id";
 
@@ -78,22 +90,22 @@ struct RecordWanted {
           from_end(index && *index < 0 ? 1 : 0) {}
 };
 
-std::optional<PodContext> pod_context_from(const soci::row& row) {
-    if (row.get_indicator("pod_id") != soci::i_ok) {
+std::optional<PodContext> pod_context_from(const Rows& rows) {
+    if (rows.is_null(0, rows.column("pod_id"))) {
         return std::nullopt;
     }
     PodContext found;
-    found.pod_id = row.get<long long>("pod_id");
-    found.owner_id = row.get<std::string>("owner_id");
-    found.owner_auth_id = row.get<std::string>("owner_auth_id");
-    found.stream = stream_from(row, "s_");
-    found.allow_list = head_from(row, "a_");
+    found.pod_id = rows.integer(0, rows.column("pod_id"));
+    found.owner_id = rows.text(0, rows.column("owner_id"));
+    found.owner_auth_id = rows.text(0, rows.column("owner_auth_id"));
+    found.stream = stream_from(rows, 0, "s_");
+    found.allow_list = head_from(rows, 0, "a_");
     if (found.allow_list) {
-        found.allow_list_creator_auth_id = row.get<std::string>("a_creator_auth_id");
+        found.allow_list_creator_auth_id = rows.text(0, rows.column("a_creator_auth_id"));
     }
-    found.links = head_from(row, "l_");
-    if (row.get_indicator("r_index") == soci::i_ok) {
-        found.record = record_from(row, "r_");
+    found.links = head_from(rows, 0, "l_");
+    if (!rows.is_null(0, rows.column("r_index"))) {
+        found.record = record_from(rows, 0, "r_");
     }
     return found;
 }
@@ -102,22 +114,29 @@ std::optional<PodContext> pod_context_from(const soci::row& row) {
 
 RequestContextRow load_request_context(Tx& tx, const ContextQuery& query) {
     const RecordWanted wanted(query.record_index);
-    const int count_request = query.count ? 1 : 0;
+    const long long count_request = query.count ? query.count->amount : 0;
     const std::string no_one;
     const std::string& identity = query.count ? query.count->identity : no_one;
     const std::string& action = query.count ? query.count->action : no_one;
-    soci::row row;
-    tx.sql() << kRequestContext, soci::use(identity, "identity"), soci::use(action, "action"),
-        soci::use(count_request, "count_request"), soci::use(query.pod, "pod"),
-        soci::use(query.stream, "stream"), soci::use(wanted.want_record, "want_record"),
-        soci::use(wanted.record_index, "record_index"), soci::use(wanted.from_end, "from_end"),
-        soci::into(row);
+    const Rows rows = execute(tx,
+                              kRequestContext,
+                              {identity,
+                               action,
+                               count_request,
+                               query.pod,
+                               query.stream,
+                               wanted.want_record,
+                               wanted.record_index,
+                               wanted.from_end});
     RequestContextRow loaded;
-    if (row.get_indicator("window_count") == soci::i_ok) {
-        loaded.window =
-            WindowCount{row.get<long long>("window_count"), row.get<long long>("window_resets_at")};
+    if (rows.count() != 1) {
+        throw errors::internal_error("the request statement answered no row");
     }
-    loaded.pod = pod_context_from(row);
+    if (!rows.is_null(0, rows.column("window_count"))) {
+        loaded.window = WindowCount{rows.integer(0, rows.column("window_count")),
+                                    rows.integer(0, rows.column("window_resets_at"))};
+    }
+    loaded.pod = pod_context_from(rows);
     return loaded;
 }
 
@@ -141,13 +160,16 @@ std::optional<Stream> insert_stream(Tx& tx,
     return stream_from(row);
 }
 
-std::vector<Stream> list_streams(Tx& tx, long long pod_id) {
-    std::vector<Stream> streams;
-    const soci::rowset<soci::row> rows =
-        (tx.sql().prepare << kListStreams, soci::use(pod_id, "pod_id"));
-    for (const soci::row& row : rows) {
-        streams.push_back(*stream_from(row));
-    }
+std::vector<ListedStream> list_streams(Tx& tx, long long pod_id) {
+    std::vector<ListedStream> streams;
+    execute_each(tx, kListStreams, {pod_id}, [&streams](const Rows& rows) {
+        ListedStream listed{*stream_from(rows, 0), head_from(rows, 0, "a_"), {}};
+        if (listed.allow_list) {
+            listed.allow_list_creator_auth_id = rows.text(0, rows.column("a_creator_auth_id"));
+        }
+        streams.push_back(std::move(listed));
+        return true;
+    });
     return streams;
 }
 

@@ -54,8 +54,15 @@ std::optional<Stream> insert_stream(Tx& tx,
                                     const std::string& access_permission,
                                     const std::string& creator_id);
 
-// Streams of a pod ordered by name.
-std::vector<Stream> list_streams(Tx& tx, long long pod_id);
+// A stream of a listing, with the head of the allow list its permission names (if any).
+struct ListedStream {
+    Stream stream;
+    std::optional<StreamHead> allow_list;
+    std::string allow_list_creator_auth_id;
+};
+
+// Streams of a pod ordered by name, each with its allow list's head, in one statement.
+std::vector<ListedStream> list_streams(Tx& tx, long long pod_id);
 
 // Removes a stream and, by cascade, its records.
 void delete_stream(Tx& tx, long long stream_id);

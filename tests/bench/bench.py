@@ -47,7 +47,8 @@ def main():
     stack = stack_module.Stack(var, http_port=stack_module.free_port(),
                                https_port=stack_module.free_port(),
                                config_overrides={"workers": WORKERS, "threadsPerWorker": THREADS,
-                                                 "rateLimits": {"enabled": False}})
+                                                 "rateLimits": {"enabled": False}},
+                               request_rate="10000000r/s")
     stack.start()
     try:
         host = f"bench.{stack_module.DOMAIN}"

@@ -65,8 +65,9 @@ class Stack:
     """Starts and stops everything; each piece is a child process of this one."""
 
     def __init__(self, var_dir, http_port=8080, https_port=8443, config_file=None,
-                 build_dir=None, config_overrides=None):
+                 build_dir=None, config_overrides=None, request_rate="2000r/s"):
         self.var = os.path.abspath(var_dir)
+        self.request_rate = request_rate  # nginx's first-line limit_req rate per address
         self.http_port = http_port
         self.https_port = https_port
         self.user_config_file = config_file
@@ -228,7 +229,8 @@ class Stack:
         replacements = {"@VAR@": self.var, "@REPO@": REPO, "@SOCKET@": self.fcgi_socket,
                         "@HTTP_PORT@": str(self.http_port),
                         "@HTTPS_PORT@": str(self.https_port),
-                        "@MAX_BODY@": str(self.max_payload_size())}
+                        "@MAX_BODY@": str(self.max_payload_size()),
+                        "@REQUEST_RATE@": self.request_rate}
         for name, value in replacements.items():
             text = text.replace(name, value)
         path = os.path.join(self.var, "nginx", "nginx.conf")
