@@ -12,12 +12,11 @@
 
 #include <cerrno>
 #include <cstdlib>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <optional>
-#include <sstream>
+#include <system_error>
 
 #include "audit/client.h"
 #include "chain/chain.h"
@@ -79,8 +78,9 @@ int keygen(const std::vector<std::string>& positional,
     // O_EXCL: a log's key is its identity; replacing it silently would orphan every checkpoint.
     const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0) {
-        std::cerr << "webpodsctl: cannot create " << path << ": " << std::strerror(errno) << "\n";
-        return errno == EEXIST ? kFailed : kTrouble;
+        const std::error_code error(errno, std::generic_category());
+        std::cerr << "webpodsctl: cannot create " << path << ": " << error.message() << "\n";
+        return error == std::errc::file_exists ? kFailed : kTrouble;
     }
     const bool written = ::write(fd, pem.data(), pem.size()) == static_cast<ssize_t>(pem.size());
     if (::close(fd) != 0 || !written) {

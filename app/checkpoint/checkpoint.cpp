@@ -23,7 +23,7 @@ constexpr std::size_t kKeyIdSize = 4;
 // Every signature line starts with U+2014 EM DASH and a space.
 constexpr std::string_view kSignaturePrefix = "\xE2\x80\x94 ";
 // A checkpoint is a few lines; anything much larger is not one (and is not parsed).
-constexpr std::size_t kMaxNoteSize = 64 * 1024;
+constexpr std::size_t kMaxNoteSize = std::size_t{64} * 1024;
 
 struct FreeBio {
     void operator()(BIO* bio) const { BIO_free(bio); }
@@ -190,7 +190,7 @@ Signer Signer::from_file(const std::string& path, std::string name) {
         throw NoteError("cannot read " + path);
     }
     const std::string pem{std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>()};
-    return Signer(pem, std::move(name));
+    return {pem, std::move(name)};
 }
 
 std::string Signer::sign(std::string_view message) const {

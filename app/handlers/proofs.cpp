@@ -65,7 +65,8 @@ store::TreeNodes read_nodes(RequestContext& context,
     const std::vector<merkle::NodeId> wanted = merkle::nodes_of(ranges);
     store::TreeNodes found =
         store::read_tree_nodes(context.tx(), pod.stream->head.id, wanted, leaf);
-    if (found.nodes.size() != wanted.size() || (leaf && !found.leaf_hash)) {
+    if (found.nodes.size() != wanted.size() ||
+        (leaf && (!found.leaf_data || found.leaf_data->size() != merkle::kHashSize))) {
         throw errors::internal_error("stream " + std::to_string(pod.stream->head.id) +
                                      ": stored tree nodes missing");
     }
@@ -78,18 +79,6 @@ void write_hashes(json::Writer& writer, const std::vector<merkle::Hash>& hashes)
         writer.string(base64_of(hash));
     }
     writer.end_array();
-}
-
-// The 32 raw bytes of a record hash "sha256:<64 hex>", the leaf data of SPEC §12.
-std::string leaf_data_of(const std::string& record_hash) {
-    constexpr std::string_view kPrefix = "sha256:";
-    const auto bytes = record_hash.compare(0, kPrefix.size(), kPrefix) == 0
-                           ? encoding::hex_decode(std::string_view(record_hash).substr(7))
-                           : std::nullopt;
-    if (!bytes || bytes->size() != merkle::kHashSize) {
-        throw errors::internal_error("record hash is not sha256:<hex>");
-    }
-    return *bytes;
 }
 
 http::Response inclusion_proof(RequestContext& context, const store::PodContext& pod) {
@@ -112,7 +101,7 @@ http::Response inclusion_proof(RequestContext& context, const store::PodContext&
     const store::TreeNodes found = read_nodes(context, pod, plan, tree, index);
     json::Writer writer;
     writer.begin_object().key("index").integer(index).key("size").integer(size);
-    writer.key("leaf").string(encoding::base64_encode(leaf_data_of(*found.leaf_hash)));
+    writer.key("leaf").string(encoding::base64_encode(*found.leaf_data));
     writer.key("root").string(base64_of(merkle::range_hash({0, tree}, found.nodes)));
     writer.key("proof");
     write_hashes(writer, merkle::range_hashes(plan, found.nodes));

@@ -25,13 +25,14 @@ Hash digest(const unsigned char* bytes, std::size_t size) {
     return hash;
 }
 
+// 1 + the position of the highest 1-bit, 0 for 0: between 0 and 64.
 int bit_width(std::uint64_t value) {
-    int width = 0;
-    while (value != 0) {
-        ++width;
-        value >>= 1U;
+    for (int bit = 63; bit >= 0; --bit) {
+        if (((value >> static_cast<unsigned>(bit)) & 1U) != 0) {
+            return bit + 1;
+        }
     }
-    return width;
+    return 0;
 }
 
 // The largest power of two below n, for n >= 2: where RFC 9162 splits a tree of n leaves.
@@ -95,16 +96,19 @@ std::vector<NodeId> subtrees_of(Range range) {
         throw std::invalid_argument("merkle: empty range");
     }
     const std::uint64_t length = range.end - range.begin;
-    const int top = bit_width(length) - 1;
     // The smallest power of two holding the range must divide its begin: the range is then the
-    // left part of an aligned subtree, split exactly as RFC 9162 splits it.
-    const int ceiling = (length & (length - 1)) == 0 ? top : top + 1;
-    if (ceiling < 64 && range.begin % (std::uint64_t{1} << static_cast<unsigned>(ceiling)) != 0) {
+    // left part of an aligned subtree, split exactly as RFC 9162 splits it. (0: 2^64, past
+    // every begin.)
+    std::uint64_t block = 1;
+    while (block != 0 && block < length) {
+        block <<= 1U;
+    }
+    if (block != 0 && range.begin % block != 0) {
         throw std::invalid_argument("merkle: range is not split by the tree");
     }
     std::vector<NodeId> nodes;
     std::uint64_t position = range.begin;
-    for (int level = top; level >= 0; --level) {
+    for (int level = 63; level >= 0; --level) {
         const std::uint64_t width = std::uint64_t{1} << static_cast<unsigned>(level);
         if ((length & width) != 0) {
             nodes.push_back({level, position >> static_cast<unsigned>(level)});

@@ -1,43 +1,37 @@
 // Stored Merkle tree: reading a stream's frontier and a batch of its nodes.
 #include "store/merkle.h"
 
-#include <soci/soci.h>
-
-#include "encoding/encoding.h"
 #include "errors/errors.h"
+#include "store/prepared.h"
 
 namespace webpods::store {
 
 namespace {
 
-// The frontier as comma-separated hex, in array order (largest subtree first).
-constexpr const char* kTreeHead =
-    "SELECT record_count, "
-    "       coalesce((SELECT string_agg(encode(f.hash, 'hex'), ',' ORDER BY f.position) "
-    "                 FROM unnest(merkle_frontier) WITH ORDINALITY AS f(hash, position)), '') "
-    "FROM stream WHERE id = :stream_id";
+// The count and the frontier in array order (largest subtree first), one row per frontier hash
+// from the same row version; one row with a NULL hash when the frontier is empty.
+constexpr Prepared kTreeHead{
+    "tree_head",
+    "SELECT s.record_count, f.hash, f.position "
+    "FROM stream s "
+    "LEFT JOIN LATERAL unnest(s.merkle_frontier) WITH ORDINALITY AS f(hash, position) ON true "
+    "WHERE s.id = $1 ORDER BY f.position"};
 
 // Node (level k, index j) is element k + 1 of the merkle_nodes of record (j + 1) * 2^k - 1, the
 // record whose append completed it; each lookup is one probe of UNIQUE (stream_id, index). The
-// leaf's record hash rides along as level -1. One row of "level:index:value" entries joined by
-// ',' (none of them holds a comma): a single-row statement is one round trip, where a rowset is
-// three (prepare, execute, deallocate).
-constexpr const char* kTreeNodes =
-    "SELECT coalesce(string_agg(found.level || ':' || found.position || ':' || found.value, ','), "
-    "                '') "
-    "FROM ("
-    "  SELECT n.level, n.position, encode(r.merkle_nodes[n.level + 1], 'hex') AS value "
-    "  FROM unnest(CAST(:levels AS int[]), CAST(:positions AS bigint[])) AS n(level, position) "
-    "  JOIN record r ON r.stream_id = :stream_id "
-    "               AND r.index = ((n.position + 1) << n.level) - 1 "
-    "  WHERE r.merkle_nodes[n.level + 1] IS NOT NULL "
-    "  UNION ALL "
-    "  SELECT -1, index, hash FROM record WHERE stream_id = :stream_id AND index = :leaf"
-    ") found";
+// leaf data of record $4 (the raw bytes of its hash) rides along as level -1.
+constexpr Prepared kTreeNodes{
+    "tree_nodes",
+    "SELECT n.level, n.position, r.merkle_nodes[n.level + 1] AS hash "
+    "FROM unnest(CAST($2 AS int[]), CAST($3 AS bigint[])) AS n(level, position) "
+    "JOIN record r ON r.stream_id = $1 AND r.index = ((n.position + 1) << n.level) - 1 "
+    "WHERE r.merkle_nodes[n.level + 1] IS NOT NULL "
+    "UNION ALL "
+    "SELECT -1, index, decode(substr(hash, 8), 'hex') FROM record "
+    "WHERE stream_id = $1 AND index = $4"};
 
-merkle::Hash hash_of_hex(const std::string& hex) {
-    const auto bytes = encoding::hex_decode(hex);
-    const auto hash = bytes ? merkle::from_bytes(*bytes) : std::nullopt;
+merkle::Hash hash_of(std::string_view bytes) {
+    const auto hash = merkle::from_bytes(bytes);
     if (!hash) {
         throw errors::internal_error("stored tree hash is not 32 bytes");
     }
@@ -60,18 +54,17 @@ std::string array_literal(const Integers& values) {
 }  // namespace
 
 std::optional<TreeHead> read_tree_head(Tx& tx, long long stream_id) {
-    long long size = 0;
-    std::string frontier_hex;
-    tx.sql() << kTreeHead, soci::use(stream_id, "stream_id"), soci::into(size),
-        soci::into(frontier_hex);
-    if (!tx.sql().got_data()) {
+    const Rows rows = execute(tx, kTreeHead, {stream_id});
+    if (rows.count() == 0) {
         return std::nullopt;
     }
+    const int hash_column = rows.column("hash");
+    const long long size = rows.integer(0, rows.column("record_count"));
     std::vector<merkle::Hash> roots;
-    for (std::size_t start = 0; start < frontier_hex.size();) {
-        const std::size_t comma = std::min(frontier_hex.find(',', start), frontier_hex.size());
-        roots.push_back(hash_of_hex(frontier_hex.substr(start, comma - start)));
-        start = comma + 1;
+    for (int row = 0; row < rows.count(); ++row) {
+        if (!rows.is_null(row, hash_column)) {
+            roots.push_back(hash_of(rows.bytes(row, hash_column)));
+        }
     }
     try {
         return TreeHead{size, merkle::Frontier(static_cast<std::uint64_t>(size), std::move(roots))};
@@ -94,29 +87,20 @@ TreeNodes read_tree_nodes(Tx& tx,
     const std::string levels_text = array_literal(levels);
     const std::string positions_text = array_literal(positions);
     const long long leaf_index = leaf.value_or(-1);  // no record has index -1
-    std::string entries;
-    tx.sql() << kTreeNodes, soci::use(levels_text, "levels"),
-        soci::use(positions_text, "positions"), soci::use(stream_id, "stream_id"),
-        soci::use(leaf_index, "leaf"), soci::into(entries);
+    const Rows rows = execute(tx, kTreeNodes, {stream_id, levels_text, positions_text, leaf_index});
+    const int level_column = rows.column("level");
+    const int position_column = rows.column("position");
+    const int hash_column = rows.column("hash");
     TreeNodes found;
-    for (std::size_t start = 0; start < entries.size();) {
-        const std::size_t end = std::min(entries.find(',', start), entries.size());
-        const std::string_view entry = std::string_view(entries).substr(start, end - start);
-        const std::size_t first = entry.find(':');
-        const std::size_t second = entry.find(':', first + 1);
-        if (second == std::string_view::npos) {
-            throw errors::internal_error("tree node entry is not level:index:value");
-        }
-        const std::string_view value = entry.substr(second + 1);
-        if (entry.substr(0, first) == "-1") {
-            found.leaf_hash = std::string(value);
+    for (int row = 0; row < rows.count(); ++row) {
+        const long long level = rows.integer(row, level_column);
+        if (level < 0) {
+            found.leaf_data = std::string(rows.bytes(row, hash_column));
         } else {
-            const merkle::NodeId id{
-                std::stoi(std::string(entry.substr(0, first))),
-                std::stoull(std::string(entry.substr(first + 1, second - first - 1)))};
-            found.nodes[id] = hash_of_hex(std::string(value));
+            const merkle::NodeId id{static_cast<int>(level),
+                                    static_cast<std::uint64_t>(rows.integer(row, position_column))};
+            found.nodes[id] = hash_of(rows.bytes(row, hash_column));
         }
-        start = end + 1;
     }
     return found;
 }

@@ -24,12 +24,12 @@ std::optional<TreeHead> read_tree_head(Tx& tx, long long stream_id);
 // What one proof needs from storage.
 struct TreeNodes {
     merkle::Nodes nodes;                   // the nodes asked for that exist
-    std::optional<std::string> leaf_hash;  // the record hash ("sha256:<hex>") of the leaf asked
+    std::optional<std::string> leaf_data;  // the 32 raw bytes of the leaf record's hash
 };
 
 // The stored hashes of `nodes` of stream `stream_id` and, when `leaf` is given, that record's
-// hash, in one statement. Reads O(nodes) index entries, never the stream. Nodes of records that
-// do not exist are left out.
+// leaf data (SPEC §12), in one statement. Reads O(nodes) index entries, never the stream. Nodes of
+// records that do not exist are left out.
 TreeNodes read_tree_nodes(Tx& tx,
                           long long stream_id,
                           const std::vector<merkle::NodeId>& nodes,

@@ -176,6 +176,12 @@ def main():
         stream_id = bench.create_stream("million")
         bench.sql(APPEND_LOOP.format(stream_id=stream_id, count=RECORDS - 1))
         print(f"{RECORDS} records appended in {time.monotonic() - started:.0f}s", flush=True)
+        sizes = bench.sql(f"SELECT round(avg(pg_column_size(merkle_nodes)), 1), "
+                          f"(SELECT pg_column_size(merkle_frontier) FROM stream "
+                          f"WHERE id = {stream_id}) FROM record WHERE stream_id = {stream_id}")
+        nodes_bytes, frontier_bytes = sizes.strip().split("|")
+        print(f"storage: merkle_nodes {nodes_bytes} bytes a record on average, frontier "
+              f"{frontier_bytes} bytes", flush=True)
         inclusion = lua(f"math.randomseed(7)\nrequest = function()\n"
                         f"  return wrk.format(nil, '/million?proof=inclusion&i=' .. "
                         f"math.random(0, {RECORDS - 1}) .. '&size={RECORDS}')\nend\n")

@@ -424,6 +424,8 @@ def main():
               f"  https://{domain}:{args.https_port}/health   (self-signed: var/tls/webpods.crt)\n"
               f"  pods:  http://{{pod}}.{domain}:{args.http_port}/{{stream}}\n"
               f"  token: make token AUTH_ID=auth:test:alice POD=alice\n"
+              f"  checkpoint key: curl http://{domain}:{args.http_port}"
+              f"/.well-known/webpods-checkpoint-key\n"
               f"  try:   curl -H 'Host: {domain}' http://127.0.0.1:{args.http_port}/health\n"
               f"  logs:  {stack.var}/webpods.log, {stack.var}/nginx/error.log, "
               f"{stack.pg_root}/postgres.log", flush=True)
