@@ -346,6 +346,12 @@ void read_rate_limits(const Section& limits, RateLimits& result) {
     result.logins = limits.positive_or("logins", result.logins);
 }
 
+void read_live(const Section& live, Live& result) {
+    result.keepalive_seconds = live.positive_int_or("keepaliveSeconds", result.keepalive_seconds, 15);
+    result.poll_milliseconds = live.positive_int_or("pollMilliseconds", result.poll_milliseconds, 1000);
+    result.max_subscribers = live.positive_int_or("maxSubscribers", result.max_subscribers);
+}
+
 }  // namespace
 
 const OAuthProvider* Config::find_provider(std::string_view id) const {
@@ -369,7 +375,7 @@ Config parse_config(const std::string& json_text, const EnvLookup& env) {
         root,
         "",
         env,
-        {"server", "database", "auth", "oauth", "rateLimits", "workers", "threadsPerWorker"});
+        {"server", "database", "auth", "oauth", "rateLimits", "live", "workers", "threadsPerWorker"});
 
     Config config;
     const std::optional<Section> server =
@@ -393,6 +399,9 @@ Config parse_config(const std::string& json_text, const EnvLookup& env) {
     if (auto limits = file.section(
             "rateLimits", {"enabled", "writes", "reads", "podCreate", "streamCreate", "logins"})) {
         read_rate_limits(*limits, config.rate_limits);
+    }
+    if (auto live = file.section("live", {"keepaliveSeconds", "pollMilliseconds", "maxSubscribers"})) {
+        read_live(*live, config.live);
     }
     const auto cores = static_cast<int>(std::thread::hardware_concurrency());  // 0 if unknown
     config.workers = file.positive_int_or("workers", std::max(cores, 1));

@@ -81,6 +81,8 @@ CodeInfo describe(Code code) {
                     "The login provider could not complete the login"};
         case Code::kDatabaseUnavailable:
             return {Kind::kUnavailable, "DATABASE_UNAVAILABLE", "Database unavailable"};
+        case Code::kLiveReadersFull:
+            return {Kind::kUnavailable, "UNAVAILABLE", "Too many live readers; retry later"};
         case Code::kInternalError:
             return {Kind::kInternal, "INTERNAL_ERROR", "Internal error"};
     }

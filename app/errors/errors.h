@@ -69,6 +69,7 @@ enum class Code {
     kOAuthUnavailable,  // the provider could not be reached or answered nonsense
     // Our own machinery.
     kDatabaseUnavailable,
+    kLiveReadersFull,  // a worker process holds live.maxSubscribers live reads already
     kInternalError,
 };
 

@@ -69,6 +69,17 @@ constexpr const char* kListStreams =
 
 constexpr const char* kDeleteStream = "DELETE FROM stream WHERE id = :id";
 
+// Primary-key lookups only, and only while a worker holds live readers: the cost of a live read
+// falls on the poll, never on an append. The allow list is found as kRequestContext finds it.
+constexpr const char* kWatchedHeads =
+    "SELECT k.id, s.record_count, p.owner_id::text AS owner_id, "
+    "       coalesce(a.id, 0) AS a_id, coalesce(a.record_count, 0) AS a_record_count "
+    "FROM unnest(CAST(:ids AS bigint[])) AS k(id) "
+    "LEFT JOIN stream s ON s.id = k.id "
+    "LEFT JOIN pod p ON p.id = s.pod_id "
+    "LEFT JOIN stream a ON a.pod_id = s.pod_id AND left(s.access_permission, 1) = '/' "
+    "                  AND a.name = substr(s.access_permission, 2)";
+
 // The three parameters of the record join: whether to fetch, the index, whether it counts from
 // the end (negative `i`).
 struct RecordWanted {
@@ -130,6 +141,46 @@ RequestContextRow load_request_context(Tx& tx, const ContextQuery& query) {
     }
     loaded.pod = pod_context_from(rows);
     return loaded;
+}
+
+AccessFacts access_facts(const PodContext& pod) {
+    AccessFacts facts;
+    facts.owner_id = pod.owner_id;
+    if (pod.allow_list) {
+        facts.allow_list_id = pod.allow_list->id;
+        facts.allow_list_count = pod.allow_list->record_count;
+    }
+    return facts;
+}
+
+std::vector<WatchedHead> read_watched_heads(Tx& tx, const std::vector<long long>& stream_ids) {
+    std::vector<WatchedHead> heads;
+    if (stream_ids.empty()) {
+        return heads;
+    }
+    std::string ids = "{";
+    for (const long long id : stream_ids) {
+        if (ids.size() > 1) {
+            ids += ',';
+        }
+        ids += std::to_string(id);
+    }
+    ids += '}';
+    heads.reserve(stream_ids.size());
+    const soci::rowset<soci::row> rows = (tx.sql().prepare << kWatchedHeads, soci::use(ids, "ids"));
+    for (const soci::row& row : rows) {
+        WatchedHead head;
+        head.stream_id = row.get<long long>("id");
+        head.exists = row.get_indicator("record_count") == soci::i_ok;
+        if (head.exists) {
+            head.record_count = row.get<long long>("record_count");
+            head.access.owner_id = row.get<std::string>("owner_id");
+            head.access.allow_list_id = row.get<long long>("a_id");
+            head.access.allow_list_count = row.get<long long>("a_record_count");
+        }
+        heads.push_back(std::move(head));
+    }
+    return heads;
 }
 
 std::optional<PodContext> load_pod_context(Tx& tx,

@@ -25,6 +25,35 @@ struct PodContext {
     std::optional<Record> record;            // the record asked for by index, when it exists
 };
 
+// What a live reader's permission depends on besides the reader (SPEC §11): the pod's owner and
+// the head of the stream's allow list. A change in any of them may be a revocation.
+struct AccessFacts {
+    std::string owner_id;
+    long long allow_list_id = 0;  // 0: the stream names no allow list, or that stream is missing
+    long long allow_list_count = 0;
+
+    bool operator==(const AccessFacts& other) const {
+        return owner_id == other.owner_id && allow_list_id == other.allow_list_id &&
+               allow_list_count == other.allow_list_count;
+    }
+    bool operator!=(const AccessFacts& other) const { return !(*this == other); }
+};
+
+// The access facts of a loaded pod context.
+AccessFacts access_facts(const PodContext& pod);
+
+// A watched stream as it is now: whether it still exists, and its count and access facts.
+struct WatchedHead {
+    long long stream_id = 0;
+    bool exists = false;
+    long long record_count = 0;
+    AccessFacts access;
+};
+
+// The heads of stream_ids, in one statement however many there are: what the live hub of a
+// worker process reads every poll interval while it holds readers.
+std::vector<WatchedHead> read_watched_heads(Tx& tx, const std::vector<long long>& stream_ids);
+
 // What a request asks of load_request_context.
 struct ContextQuery {
     std::string pod;
