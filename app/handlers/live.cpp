@@ -89,16 +89,16 @@ bool wants_event_stream(const http::Request& request) {
     return false;
 }
 
-std::optional<int> wait_seconds(const RequestContext& context) {
-    const auto found = context.query.find("wait");
-    if (found == context.query.end()) {
+std::optional<int> wait_seconds(const http::QueryParams& query, http::Method method) {
+    const auto found = query.find("wait");
+    if (found == query.end()) {
         return std::nullopt;
     }
     const auto wait = ids::parse_integer(found->second);
     if (!wait || *wait < 1 || *wait > kMaxWaitSeconds) {
         throw Error(Code::kInvalidInput, "wait must be an integer from 1 to 30");
     }
-    if (context.request.method != http::Method::kGet) {
+    if (method != http::Method::kGet) {
         return std::nullopt;
     }
     return static_cast<int>(*wait);

@@ -23,7 +23,7 @@ bool wants_event_stream(const http::Request& request);
 
 // The list parameter ?wait=S of a GET: nullopt when absent (and for HEAD, which answers at
 // once). Throws Error(INVALID_INPUT) unless S is an integer from 1 to 30.
-std::optional<int> wait_seconds(const RequestContext& context);
+std::optional<int> wait_seconds(const http::QueryParams& query, http::Method method);
 
 // GET /{stream} as an event stream, for a caller already allowed to read pod's stream: the head
 // and the records after Last-Event-ID (else ?after, else none: only new records), as many as a

@@ -158,7 +158,7 @@ http::Response record_list(RequestContext& context, const store::PodContext& pod
     const store::Stream& stream = *pod.stream;
     const long long count = stream.head.record_count;
     const long long limit = positive_limit(context.query);
-    const std::optional<int> wait = wait_seconds(context);
+    const std::optional<int> wait = wait_seconds(context.query, context.request.method);
     long long first = 0;
     const auto after = context.query.find("after");
     if (after != context.query.end()) {

@@ -1,35 +1,17 @@
 """Many server-sent-event subscribers at once, for the live-stream load test (bench.py) and the
 nginx nchan comparison of doc/live.md.
 
-Subscribers are split over a few processes, each holding its share of connections in one
-asyncio loop, so the client itself stays well below the server's delivery latency. Each
-subscriber records, for every event, its key (the event id when it is an integer, else the last
-word of its data) and time.monotonic() when it arrived; CLOCK_MONOTONIC is the same clock in
-every process of the machine, so the publisher's send times compare with them directly."""
+Subscribers are split over a few processes, each holding its share of connections in one epoll
+loop over non-blocking sockets, with as little Python per event as will do, so that the client
+adds little to the delivery latency it measures. Each subscriber records, for every event, its
+key (the event id when it is an integer, else the last word of its data) and time.monotonic()
+when its bytes arrived; CLOCK_MONOTONIC is one clock for every process of the machine, so the
+publisher's send times compare with them directly."""
 
-import asyncio
 import multiprocessing
+import select
+import socket
 import time
-
-
-def _parse_events(buffer):
-    """Complete events at the start of buffer: ([(id, data)], rest). Comments are dropped."""
-    events = []
-    while True:
-        end = buffer.find(b"\n\n")
-        if end < 0:
-            return events, buffer
-        block, buffer = buffer[:end], buffer[end + 2:]
-        event_id, data, name = None, [], "message"
-        for line in block.split(b"\n"):
-            if line.startswith(b"id:"):
-                event_id = line[3:].strip().decode()
-            elif line.startswith(b"data:"):
-                data.append(line[5:].strip().decode())
-            elif line.startswith(b"event:"):
-                name = line[6:].strip().decode()
-        if event_id is not None or data:
-            events.append((event_id, name, "\n".join(data)))
 
 
 def _key(event_id, data):
@@ -38,77 +20,108 @@ def _key(event_id, data):
     return int(data.split()[-1])
 
 
-async def _subscriber(port, host, path, headers, ready, arrivals, stop):
-    reader, writer = await asyncio.open_connection("127.0.0.1", port, limit=1 << 20)
-    head = f"GET {path} HTTP/1.1\r\nHost: {host}\r\nAccept: text/event-stream\r\n"
-    for name, value in headers.items():
-        head += f"{name}: {value}\r\n"
-    writer.write((head + "\r\n").encode())
-    await writer.drain()
-    response = await reader.readuntil(b"\r\n\r\n")
-    status = int(response.split(b" ", 2)[1])
-    chunked = b"transfer-encoding: chunked" in response.lower()
-    ready.append(status)
-    if status != 200:
-        writer.close()
-        return
-    raw = b""
-    body = b""
-    try:
-        while not stop.is_set():
-            try:
-                piece = await asyncio.wait_for(reader.read(65536), timeout=0.5)
-            except asyncio.TimeoutError:
-                continue
-            if not piece:
+class _Connection:
+    def __init__(self, port, head):
+        self.sock = socket.create_connection(("127.0.0.1", port))
+        self.sock.sendall(head)
+        self.sock.setblocking(False)
+        self.raw = b""
+        self.body = b""
+        self.status = None
+        self.chunked = False
+        self.arrivals = []
+
+    def receive(self, now):
+        """Reads what is there; False when the connection closed."""
+        try:
+            piece = self.sock.recv(262144)
+        except BlockingIOError:
+            return True
+        if not piece:
+            return False
+        self.raw += piece
+        if self.status is None:
+            end = self.raw.find(b"\r\n\r\n")
+            if end < 0:
+                return True
+            head, self.raw = self.raw[:end], self.raw[end + 4:]
+            self.status = int(head.split(b" ", 2)[1])
+            self.chunked = b"transfer-encoding: chunked" in head.lower()
+        if self.chunked:
+            raw = self.raw
+            while True:
+                line_end = raw.find(b"\r\n")
+                if line_end < 0:
+                    break
+                size = int(raw[:line_end].split(b";")[0], 16)
+                if len(raw) < line_end + 4 + size:
+                    break
+                self.body += raw[line_end + 2:line_end + 2 + size]
+                raw = raw[line_end + 4 + size:]
+            self.raw = raw
+        else:
+            self.body += self.raw
+            self.raw = b""
+        self._events(now)
+        return True
+
+    def _events(self, now):
+        body = self.body
+        start = 0
+        while True:
+            end = body.find(b"\n\n", start)
+            if end < 0:
                 break
-            now = time.monotonic()
-            if chunked:  # strip chunk framing: size line, data, CRLF
-                raw += piece
-                while True:
-                    line_end = raw.find(b"\r\n")
-                    if line_end < 0:
-                        break
-                    size = int(raw[:line_end].split(b";")[0], 16)
-                    if len(raw) < line_end + 2 + size + 2:
-                        break
-                    body += raw[line_end + 2:line_end + 2 + size]
-                    raw = raw[line_end + 2 + size + 2:]
-            else:
-                body += piece
-            events, body = _parse_events(body)
-            for event_id, name, data in events:
-                if name in ("record", "message"):
-                    arrivals.append((_key(event_id, data), now))
-    finally:
-        writer.close()
+            block = body[start:end]
+            start = end + 2
+            if block.startswith(b":"):
+                continue  # a comment: keepalive
+            event_id, data, name = None, "", "message"
+            for line in block.split(b"\n"):
+                if line.startswith(b"id:"):
+                    event_id = line[3:].strip().decode()
+                elif line.startswith(b"data:"):
+                    data = line[5:].strip().decode()
+                elif line.startswith(b"event:"):
+                    name = line[6:].strip().decode()
+            if name in ("record", "message"):
+                self.arrivals.append((_key(event_id, data), now))
+        self.body = body[start:]
 
 
 def _worker(port, host, path, headers, count, ready_queue, result_queue, stop):
-    async def main():
-        ready, arrivals = [], [[] for _ in range(count)]
-        stop_event = asyncio.Event()
-        tasks = [asyncio.create_task(_subscriber(port, host, path, headers, ready, arrivals[n],
-                                                 stop_event))
-                 for n in range(count)]
-        while len(ready) < count:
-            await asyncio.sleep(0.05)
-        ready_queue.put(ready)
-        while not stop.is_set():
-            await asyncio.sleep(0.05)
-        stop_event.set()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        result_queue.put(arrivals)
-
-    asyncio.run(main())
+    head = f"GET {path} HTTP/1.1\r\nHost: {host}\r\nAccept: text/event-stream\r\n"
+    for name, value in headers.items():
+        head += f"{name}: {value}\r\n"
+    head = (head + "\r\n").encode()
+    poller = select.epoll()
+    connections = {}
+    for _ in range(count):
+        connection = _Connection(port, head)
+        connections[connection.sock.fileno()] = connection
+        poller.register(connection.sock.fileno(), select.EPOLLIN)
+    open_fds = set(connections)
+    reported = False
+    while not stop.is_set():
+        for fd, _ in poller.poll(0.05):
+            if fd in open_fds and not connections[fd].receive(time.monotonic()):
+                poller.unregister(fd)
+                open_fds.discard(fd)
+        if not reported and all(c.status is not None or fd not in open_fds
+                                for fd, c in connections.items()):
+            ready_queue.put([c.status or 0 for c in connections.values()])
+            reported = True
+    result_queue.put([c.arrivals for c in connections.values()])
+    for connection in connections.values():
+        connection.sock.close()
 
 
 class Subscribers:
     """`count` SSE subscribers of http://127.0.0.1:port{path} (Host: host), in `processes`
-    processes. start() returns once every subscriber has its response head; stop() closes them
-    and returns, per subscriber, its [(key, arrival time)] in arrival order."""
+    processes. start() returns the statuses once every subscriber has its response head;
+    stop() closes them and returns, per subscriber, its [(key, arrival time)] in order."""
 
-    def __init__(self, port, host, path, count, processes=4, headers=None):
+    def __init__(self, port, host, path, count, processes=2, headers=None):
         self.port, self.host, self.path = port, host, path
         self.count, self.processes = count, processes
         self.headers = headers or {}
