@@ -70,15 +70,16 @@ constexpr const char* kListStreams =
 constexpr const char* kDeleteStream = "DELETE FROM stream WHERE id = :id";
 
 // Primary-key lookups only, and only while a worker holds live readers: the cost of a live read
-// falls on the poll, never on an append. The allow list is found as kRequestContext finds it.
-constexpr const char* kWatchedHeads =
+// falls on this poll, never on an append. The allow list is found as kRequestContext finds it.
+constexpr Prepared kWatchedHeads{
+    "watched_heads",
     "SELECT k.id, s.record_count, p.owner_id::text AS owner_id, "
     "       coalesce(a.id, 0) AS a_id, coalesce(a.record_count, 0) AS a_record_count "
-    "FROM unnest(CAST(:ids AS bigint[])) AS k(id) "
+    "FROM unnest(CAST($1 AS bigint[])) AS k(id) "
     "LEFT JOIN stream s ON s.id = k.id "
     "LEFT JOIN pod p ON p.id = s.pod_id "
     "LEFT JOIN stream a ON a.pod_id = s.pod_id AND left(s.access_permission, 1) = '/' "
-    "                  AND a.name = substr(s.access_permission, 2)";
+    "                  AND a.name = substr(s.access_permission, 2)"};
 
 // The three parameters of the record join: whether to fetch, the index, whether it counts from
 // the end (negative `i`).
@@ -166,17 +167,22 @@ std::vector<WatchedHead> read_watched_heads(Tx& tx, const std::vector<long long>
         ids += std::to_string(id);
     }
     ids += '}';
-    heads.reserve(stream_ids.size());
-    const soci::rowset<soci::row> rows = (tx.sql().prepare << kWatchedHeads, soci::use(ids, "ids"));
-    for (const soci::row& row : rows) {
+    const Rows rows = execute(tx, kWatchedHeads, {ids});
+    const int id = rows.column("id");
+    const int record_count = rows.column("record_count");
+    const int owner_id = rows.column("owner_id");
+    const int allow_list_id = rows.column("a_id");
+    const int allow_list_count = rows.column("a_record_count");
+    heads.reserve(static_cast<std::size_t>(rows.count()));
+    for (int row = 0; row < rows.count(); ++row) {
         WatchedHead head;
-        head.stream_id = row.get<long long>("id");
-        head.exists = row.get_indicator("record_count") == soci::i_ok;
+        head.stream_id = rows.integer(row, id);
+        head.exists = !rows.is_null(row, record_count);
         if (head.exists) {
-            head.record_count = row.get<long long>("record_count");
-            head.access.owner_id = row.get<std::string>("owner_id");
-            head.access.allow_list_id = row.get<long long>("a_id");
-            head.access.allow_list_count = row.get<long long>("a_record_count");
+            head.record_count = rows.integer(row, record_count);
+            head.access.owner_id = rows.text(row, owner_id);
+            head.access.allow_list_id = rows.integer(row, allow_list_id);
+            head.access.allow_list_count = rows.integer(row, allow_list_count);
         }
         heads.push_back(std::move(head));
     }

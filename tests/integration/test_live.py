@@ -6,6 +6,7 @@ reader cap and the second host run on a second supervisor and nginx over the sam
 import json
 import os
 import shutil
+import signal
 import socket
 import threading
 import time
@@ -73,6 +74,7 @@ class EventStream:
         self.chunked = self.headers.get("transfer-encoding") == "chunked"
         self.text = b""  # decoded body not yet parsed into events
         self.ended = False  # the answer is complete (last chunk) or the connection closed
+        self.complete = False  # the last chunk came: the answer ended as a whole
         self._decode()
 
     def body(self):
@@ -114,7 +116,7 @@ class EventStream:
             self.text += self.raw[line_end + 2:line_end + 2 + size]
             self.raw = self.raw[line_end + 4 + size:]
             if size == 0:
-                self.ended = True
+                self.ended = self.complete = True
 
     def next_event(self, timeout=5):
         """The next event or comment, or None when the stream ended or timeout passed."""
@@ -290,6 +292,7 @@ class EndTest(unittest.TestCase):
         self.assertEqual(json.loads(event["data"]), {"reason": reason})
         self.assertLess(elapsed, 2.0)
         self.assertTrue(reader.wait_closed(), "the stream stays open after its end")
+        self.assertTrue(reader.complete, "the stream was cut rather than ended")
 
     def test_revoked_reader_ends_forbidden_and_others_go_on(self):
         append(self.pod, "members", {"id": self.guest, "read": True, "write": False}, self.owner)
@@ -487,6 +490,38 @@ class SecondHostTest(unittest.TestCase):
             self.assertEqual([comment for _, comment in comments], ["keepalive", "keepalive"])
             # keepaliveSeconds is 1 on the second host: two within about two seconds.
             self.assertLess(comments[-1][0], 2 * SECOND_LIVE["keepaliveSeconds"] + 1.0)
+        finally:
+            reader.close()
+
+    def test_a_reload_ends_live_reads_cleanly_and_readers_resume(self):
+        pod, owner = new_pod("reload"), new_user("owner")
+        append(pod, "steady", "zero", owner)
+        reader = EventStream(pod, "/steady", owner, port=SECOND.http_port)
+        result = {}
+        poller = threading.Thread(target=lambda: result.setdefault("answer", request(
+            "GET", "/steady?after=0&wait=25", host=pod_host(pod), token=token(owner, pod),
+            port=SECOND.http_port)))
+        try:
+            self.assertEqual(reader.status, 200)
+            poller.start()
+            time.sleep(0.5)
+            started = time.monotonic()
+            os.kill(SECOND.processes["workers"].pid, signal.SIGHUP)
+            # The old generation drains: its stream ends with the last chunk of a whole
+            # answer, its long poll answers with what there is.
+            self.assertTrue(reader.wait_closed(timeout=10))
+            self.assertTrue(reader.complete)
+            poller.join(timeout=10)
+            self.assertLess(time.monotonic() - started, 10)
+            self.assertEqual(result["answer"].status, 200)
+            self.assertEqual(result["answer"].json()["records"], [])
+            append(pod, "steady", "one", owner)
+            again = EventStream(pod, "/steady", owner, port=SECOND.http_port,
+                                headers={"Last-Event-ID": "0"})
+            try:
+                self.assertEqual([(i, r["content"]) for i, r in again.records(1)], [(1, "one")])
+            finally:
+                again.close()
         finally:
             reader.close()
 
