@@ -61,6 +61,7 @@ std::shared_ptr<live::Subscription> subscription_of(const RequestContext& contex
     subscription->mode = mode;
     subscription->pod = context.route.pod;
     subscription->stream_name = pod.stream->name;
+    subscription->pod_id = pod.pod_id;
     subscription->stream_id = pod.stream->head.id;
     subscription->next_index = next_index;
     subscription->access = store::access_facts(pod);

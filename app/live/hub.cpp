@@ -59,6 +59,7 @@ struct Held {
 struct Watched {
     std::string pod;
     std::string stream_name;
+    long long pod_id = 0;
     long long count = -1;  // unknown until the first poll after the stream's first reader
     store::AccessFacts access;
     bool recheck = false;
@@ -179,6 +180,7 @@ private:
         if (is_new) {
             watched.pod = subscription.pod;
             watched.stream_name = subscription.stream_name;
+            watched.pod_id = subscription.pod_id;
             watched.access = subscription.access;
         } else if (!(watched.access == subscription.access)) {
             // Checked against other facts than the stream's other readers: check them all
@@ -453,29 +455,56 @@ private:
         }
     }
 
+    // Reads the heads of the watched streams, of their allow lists and their pods' owners, and
+    // acts on what changed: deletions end, changed access facts are checked again, new records
+    // go out. A poll takes at most a tenth of the hub's time: with very many watched streams
+    // the interval grows.
     void poll() {
+        std::vector<long long> stream_ids;
+        std::vector<long long> pod_ids;
+        stream_ids.reserve(2 * watched_.size());
+        for (const auto& [id, watched] : watched_) {
+            stream_ids.push_back(id);
+            if (watched.access.allow_list_id != 0) {
+                stream_ids.push_back(watched.access.allow_list_id);
+            }
+            pod_ids.push_back(watched.pod_id);
+        }
+        const Clock::time_point started = Clock::now();
+        store::Heads heads;
+        if (!with_database([&](store::Tx& tx) {
+                heads = store::read_heads(tx, stream_ids, pod_ids);
+            })) {
+            return;
+        }
+        next_poll_ = std::max(next_poll_, started + 10 * (Clock::now() - started));
         std::vector<long long> ids;
         ids.reserve(watched_.size());
         for (const auto& [id, watched] : watched_) {
             ids.push_back(id);
         }
-        std::vector<store::WatchedHead> heads;
-        if (!with_database(
-                [&](store::Tx& tx) { heads = store::read_watched_heads(tx, ids); })) {
-            return;
-        }
-        for (const store::WatchedHead& head : heads) {
-            const auto found = watched_.find(head.stream_id);
+        for (const long long id : ids) {
+            const auto found = watched_.find(id);
             if (found == watched_.end()) {
                 continue;
             }
-            if (!head.exists) {
-                end_stream(head.stream_id, handlers::EndReason::kDeleted);
+            const auto count = heads.record_counts.find(id);
+            const auto owner = heads.owners.find(found->second.pod_id);
+            if (count == heads.record_counts.end() || owner == heads.owners.end()) {
+                end_stream(id, handlers::EndReason::kDeleted);
                 continue;
             }
-            found->second.count = head.record_count;
-            if (found->second.recheck || !(found->second.access == head.access)) {
-                recheck(head.stream_id);
+            Watched& watched = found->second;
+            watched.count = count->second;
+            store::AccessFacts present;
+            present.owner_id = owner->second;
+            const auto list = heads.record_counts.find(watched.access.allow_list_id);
+            if (watched.access.allow_list_id != 0 && list != heads.record_counts.end()) {
+                present.allow_list_id = list->first;
+                present.allow_list_count = list->second;
+            }
+            if (watched.recheck || !(watched.access == present)) {
+                recheck(id);
             }
         }
         for (const long long id : ids) {

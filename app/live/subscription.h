@@ -26,6 +26,7 @@ struct Subscription {
     Mode mode = Mode::kEvents;
     std::string pod;          // the pod's name and the stream's, to load its context again
     std::string stream_name;
+    long long pod_id = 0;
     long long stream_id = 0;
     long long next_index = 0;  // the first record the reader has not been sent
     // The facts the permission check saw: a change in them is a possible revocation.

@@ -70,16 +70,25 @@ constexpr const char* kListStreams =
 constexpr const char* kDeleteStream = "DELETE FROM stream WHERE id = :id";
 
 // Primary-key lookups only, and only while a worker holds live readers: the cost of a live read
-// falls on this poll, never on an append. The allow list is found as kRequestContext finds it.
-constexpr Prepared kWatchedHeads{
-    "watched_heads",
-    "SELECT k.id, s.record_count, p.owner_id::text AS owner_id, "
-    "       coalesce(a.id, 0) AS a_id, coalesce(a.record_count, 0) AS a_record_count "
-    "FROM unnest(CAST($1 AS bigint[])) AS k(id) "
-    "LEFT JOIN stream s ON s.id = k.id "
-    "LEFT JOIN pod p ON p.id = s.pod_id "
-    "LEFT JOIN stream a ON a.pod_id = s.pod_id AND left(s.access_permission, 1) = '/' "
-    "                  AND a.name = substr(s.access_permission, 2)"};
+// falls on this poll, never on an append.
+constexpr Prepared kHeads{
+    "live_heads",
+    "SELECT 's' AS kind, id, record_count, NULL AS owner_id FROM stream "
+    "WHERE id = ANY(CAST($1 AS bigint[])) "
+    "UNION ALL "
+    "SELECT 'p', id, 0, owner_id::text FROM pod WHERE id = ANY(CAST($2 AS bigint[]))"};
+
+// {1,2,3}: an array literal of ids.
+std::string id_array(const std::vector<long long>& ids) {
+    std::string text = "{";
+    for (const long long id : ids) {
+        if (text.size() > 1) {
+            text += ',';
+        }
+        text += std::to_string(id);
+    }
+    return text + "}";
+}
 
 // The three parameters of the record join: whether to fetch, the index, whether it counts from
 // the end (negative `i`).
@@ -154,37 +163,24 @@ AccessFacts access_facts(const PodContext& pod) {
     return facts;
 }
 
-std::vector<WatchedHead> read_watched_heads(Tx& tx, const std::vector<long long>& stream_ids) {
-    std::vector<WatchedHead> heads;
-    if (stream_ids.empty()) {
+Heads read_heads(Tx& tx,
+                 const std::vector<long long>& stream_ids,
+                 const std::vector<long long>& pod_ids) {
+    Heads heads;
+    if (stream_ids.empty() && pod_ids.empty()) {
         return heads;
     }
-    std::string ids = "{";
-    for (const long long id : stream_ids) {
-        if (ids.size() > 1) {
-            ids += ',';
-        }
-        ids += std::to_string(id);
-    }
-    ids += '}';
-    const Rows rows = execute(tx, kWatchedHeads, {ids});
+    const Rows rows = execute(tx, kHeads, {id_array(stream_ids), id_array(pod_ids)});
+    const int kind = rows.column("kind");
     const int id = rows.column("id");
     const int record_count = rows.column("record_count");
     const int owner_id = rows.column("owner_id");
-    const int allow_list_id = rows.column("a_id");
-    const int allow_list_count = rows.column("a_record_count");
-    heads.reserve(static_cast<std::size_t>(rows.count()));
     for (int row = 0; row < rows.count(); ++row) {
-        WatchedHead head;
-        head.stream_id = rows.integer(row, id);
-        head.exists = !rows.is_null(row, record_count);
-        if (head.exists) {
-            head.record_count = rows.integer(row, record_count);
-            head.access.owner_id = rows.text(row, owner_id);
-            head.access.allow_list_id = rows.integer(row, allow_list_id);
-            head.access.allow_list_count = rows.integer(row, allow_list_count);
+        if (rows.bytes(row, kind) == "s") {
+            heads.record_counts.emplace(rows.integer(row, id), rows.integer(row, record_count));
+        } else {
+            heads.owners.emplace(rows.integer(row, id), rows.text(row, owner_id));
         }
-        heads.push_back(std::move(head));
     }
     return heads;
 }

@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "store/database.h"
@@ -42,17 +43,18 @@ struct AccessFacts {
 // The access facts of a loaded pod context.
 AccessFacts access_facts(const PodContext& pod);
 
-// A watched stream as it is now: whether it still exists, and its count and access facts.
-struct WatchedHead {
-    long long stream_id = 0;
-    bool exists = false;
-    long long record_count = 0;
-    AccessFacts access;
+// What live readers watch, as it is now: the record count of each stream of stream_ids that still
+// exists and the owner of each pod of pod_ids that still exists; missing ones are gone.
+struct Heads {
+    std::unordered_map<long long, long long> record_counts;  // by stream id
+    std::unordered_map<long long, std::string> owners;       // by pod id: the owner's uuid
 };
 
-// The heads of stream_ids, in one statement however many there are: what the live hub of a
-// worker process reads every poll interval while it holds readers.
-std::vector<WatchedHead> read_watched_heads(Tx& tx, const std::vector<long long>& stream_ids);
+// One statement of primary-key lookups, however many ids: what the live hub of a worker process
+// reads every poll interval while it holds readers.
+Heads read_heads(Tx& tx,
+                 const std::vector<long long>& stream_ids,
+                 const std::vector<long long>& pod_ids);
 
 // What a request asks of load_request_context.
 struct ContextQuery {

@@ -314,6 +314,20 @@ class EndTest(unittest.TestCase):
             guest.close()
             creator.close()
 
+    def test_deleting_the_allow_list_ends_its_grantees(self):
+        append(self.pod, "guests", {"id": self.guest, "read": True, "write": False}, self.owner)
+        request("POST", "/party?access=/guests", host=pod_host(self.pod),
+                token=token(self.owner, self.pod), body="first")
+        guest = EventStream(self.pod, "/party", self.guest)
+        try:
+            self.assertEqual(guest.status, 200)
+            started = time.monotonic()
+            self.assertEqual(request("DELETE", "/guests", host=pod_host(self.pod),
+                                     token=token(self.owner, self.pod)).status, 204)
+            self.expect_end(guest, "forbidden", started)
+        finally:
+            guest.close()
+
     def test_transfer_ends_the_former_owner_on_a_system_stream(self):
         append(self.pod, "home", "x", self.owner)
         append(self.pod, ".meta/links", {"/": "home"}, self.owner)
