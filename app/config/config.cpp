@@ -347,8 +347,10 @@ void read_rate_limits(const Section& limits, RateLimits& result) {
 }
 
 void read_live(const Section& live, Live& result) {
-    result.keepalive_seconds = live.positive_int_or("keepaliveSeconds", result.keepalive_seconds, 15);
-    result.poll_milliseconds = live.positive_int_or("pollMilliseconds", result.poll_milliseconds, 1000);
+    result.keepalive_seconds =
+        live.positive_int_or("keepaliveSeconds", result.keepalive_seconds, 15);
+    result.poll_milliseconds =
+        live.positive_int_or("pollMilliseconds", result.poll_milliseconds, 1000);
     result.max_subscribers = live.positive_int_or("maxSubscribers", result.max_subscribers);
 }
 
@@ -371,11 +373,17 @@ Config parse_config(const std::string& json_text, const EnvLookup& env) {
     if (root.type() != typeid(Object::Ptr)) {
         throw ConfigError("config: expected a JSON object");
     }
-    const Section file(
-        root,
-        "",
-        env,
-        {"server", "database", "auth", "oauth", "rateLimits", "live", "workers", "threadsPerWorker"});
+    const Section file(root,
+                       "",
+                       env,
+                       {"server",
+                        "database",
+                        "auth",
+                        "oauth",
+                        "rateLimits",
+                        "live",
+                        "workers",
+                        "threadsPerWorker"});
 
     Config config;
     const std::optional<Section> server =
@@ -400,7 +408,8 @@ Config parse_config(const std::string& json_text, const EnvLookup& env) {
             "rateLimits", {"enabled", "writes", "reads", "podCreate", "streamCreate", "logins"})) {
         read_rate_limits(*limits, config.rate_limits);
     }
-    if (auto live = file.section("live", {"keepaliveSeconds", "pollMilliseconds", "maxSubscribers"})) {
+    if (auto live =
+            file.section("live", {"keepaliveSeconds", "pollMilliseconds", "maxSubscribers"})) {
         read_live(*live, config.live);
     }
     const auto cores = static_cast<int>(std::thread::hardware_concurrency());  // 0 if unknown

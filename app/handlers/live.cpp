@@ -165,8 +165,7 @@ std::string record_event(const store::Record& record) {
 std::string end_event(EndReason reason) {
     const std::string_view name = reason == EndReason::kForbidden ? "forbidden" : "deleted";
     return "event: end\ndata: " +
-           json::Writer().begin_object().key("reason").string(name).end_object().text() +
-           "\n\n";
+           json::Writer().begin_object().key("reason").string(name).end_object().text() + "\n\n";
 }
 
 std::string list_json(const std::vector<store::Record>& records,
@@ -189,7 +188,10 @@ std::string list_json(const std::vector<store::Record>& records,
         last_index = records[n].index;
     }
     writer.end_array();
-    writer.key("total").integer(total).key("has_more").boolean(written > 0 && last_index + 1 < total);
+    writer.key("total")
+        .integer(total)
+        .key("has_more")
+        .boolean(written > 0 && last_index + 1 < total);
     writer.key("next_index");
     if (written > 0) {
         writer.integer(last_index);

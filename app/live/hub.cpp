@@ -338,12 +338,12 @@ private:
                                     ? found->second.count
                                     : reader.subscription.next_index;
         http::Response answer = std::move(reader.held);
-        answer.body = handlers::list_json(
-            records,
-            offset,
-            reader.subscription.limit,
-            std::max(count, reader.subscription.next_index),
-            static_cast<std::size_t>(hub_.worker_.config.max_response_size));
+        answer.body =
+            handlers::list_json(records,
+                                offset,
+                                reader.subscription.limit,
+                                std::max(count, reader.subscription.next_index),
+                                static_cast<std::size_t>(hub_.worker_.config.max_response_size));
         answer_poll(fd, std::move(answer));
     }
 
@@ -457,8 +457,8 @@ private:
 
     // Reads the heads of the watched streams, of their allow lists and their pods' owners, and
     // acts on what changed: deletions end, changed access facts are checked again, new records
-    // go out. A poll takes at most a tenth of the hub's time: with very many watched streams
-    // the interval grows.
+    // go out. Polls take at most about a tenth of the hub's time: with very many watched
+    // streams the interval grows.
     void poll() {
         std::vector<long long> stream_ids;
         std::vector<long long> pod_ids;
@@ -472,12 +472,15 @@ private:
         }
         const Clock::time_point started = Clock::now();
         store::Heads heads;
-        if (!with_database([&](store::Tx& tx) {
-                heads = store::read_heads(tx, stream_ids, pod_ids);
-            })) {
+        if (!with_database(
+                [&](store::Tx& tx) { heads = store::read_heads(tx, stream_ids, pod_ids); })) {
             return;
         }
-        next_poll_ = std::max(next_poll_, started + 10 * (Clock::now() - started));
+        // The lesser of the last two durations: a single slow poll (the first, which connects,
+        // or a hiccup) does not stretch the interval.
+        const Clock::duration took = Clock::now() - started;
+        next_poll_ = std::max(next_poll_, started + 10 * std::min(took, last_poll_took_));
+        last_poll_took_ = took;
         std::vector<long long> ids;
         ids.reserve(watched_.size());
         for (const auto& [id, watched] : watched_) {
@@ -627,6 +630,7 @@ private:
     std::unordered_map<int, Held> readers_;
     std::unordered_map<long long, Watched> watched_;
     Clock::time_point next_poll_ = Clock::now();
+    Clock::duration last_poll_took_{};
     bool catch_up_ = false;
     bool failing_ = false;
 };

@@ -24,7 +24,7 @@ struct Reader {
 
 struct Subscription {
     Mode mode = Mode::kEvents;
-    std::string pod;          // the pod's name and the stream's, to load its context again
+    std::string pod;  // the pod's name and the stream's, to load its context again
     std::string stream_name;
     long long pod_id = 0;
     long long stream_id = 0;

@@ -21,15 +21,16 @@ def _key(event_id, data):
 
 
 class _Connection:
+    """One subscriber. While the test runs it only keeps what arrived and when; the events are
+    parsed afterwards (events()), so that the client spends microseconds per arrival."""
+
     def __init__(self, port, head):
         self.sock = socket.create_connection(("127.0.0.1", port))
         self.sock.sendall(head)
         self.sock.setblocking(False)
-        self.raw = b""
-        self.body = b""
         self.status = None
-        self.chunked = False
-        self.arrivals = []
+        self.head = b""
+        self.pieces = []  # (arrival time, bytes) after the response head
 
     def receive(self, now):
         """Reads what is there; False when the connection closed."""
@@ -39,54 +40,53 @@ class _Connection:
             return True
         if not piece:
             return False
-        self.raw += piece
         if self.status is None:
-            end = self.raw.find(b"\r\n\r\n")
+            self.head += piece
+            end = self.head.find(b"\r\n\r\n")
             if end < 0:
                 return True
-            head, self.raw = self.raw[:end], self.raw[end + 4:]
-            self.status = int(head.split(b" ", 2)[1])
-            self.chunked = b"transfer-encoding: chunked" in head.lower()
-        if self.chunked:
-            raw = self.raw
-            while True:
-                line_end = raw.find(b"\r\n")
-                if line_end < 0:
-                    break
-                size = int(raw[:line_end].split(b";")[0], 16)
-                if len(raw) < line_end + 4 + size:
-                    break
-                self.body += raw[line_end + 2:line_end + 2 + size]
-                raw = raw[line_end + 4 + size:]
-            self.raw = raw
-        else:
-            self.body += self.raw
-            self.raw = b""
-        self._events(now)
+            self.status = int(self.head.split(b" ", 2)[1])
+            piece = self.head[end + 4:]
+            self.head = self.head[:end].lower()
+        self.pieces.append((now, piece))
         return True
 
-    def _events(self, now):
-        body = self.body
-        start = 0
-        while True:
-            end = body.find(b"\n\n", start)
-            if end < 0:
-                break
-            block = body[start:end]
-            start = end + 2
-            if block.startswith(b":"):
-                continue  # a comment: keepalive
-            event_id, data, name = None, "", "message"
-            for line in block.split(b"\n"):
-                if line.startswith(b"id:"):
-                    event_id = line[3:].strip().decode()
-                elif line.startswith(b"data:"):
-                    data = line[5:].strip().decode()
-                elif line.startswith(b"event:"):
-                    name = line[6:].strip().decode()
-            if name in ("record", "message"):
-                self.arrivals.append((_key(event_id, data), now))
-        self.body = body[start:]
+    def events(self):
+        """[(key, arrival time)] of the record events received, in order."""
+        chunked = b"transfer-encoding: chunked" in self.head
+        raw, body, arrivals = b"", b"", []
+        for now, piece in self.pieces:
+            raw += piece
+            if chunked:
+                while True:
+                    line_end = raw.find(b"\r\n")
+                    if line_end < 0:
+                        break
+                    size = int(raw[:line_end].split(b";")[0], 16)
+                    if len(raw) < line_end + 4 + size:
+                        break
+                    body += raw[line_end + 2:line_end + 2 + size]
+                    raw = raw[line_end + 4 + size:]
+            else:
+                body, raw = body + raw, b""
+            while True:
+                end = body.find(b"\n\n")
+                if end < 0:
+                    break
+                block, body = body[:end], body[end + 2:]
+                if block.startswith(b":"):
+                    continue  # a comment: keepalive
+                event_id, data, name = None, "", "message"
+                for line in block.split(b"\n"):
+                    if line.startswith(b"id:"):
+                        event_id = line[3:].strip().decode()
+                    elif line.startswith(b"data:"):
+                        data = line[5:].strip().decode()
+                    elif line.startswith(b"event:"):
+                        name = line[6:].strip().decode()
+                if name in ("record", "message"):
+                    arrivals.append((_key(event_id, data), now))
+        return arrivals
 
 
 def _worker(port, host, path, headers, count, ready_queue, result_queue, stop):
@@ -111,9 +111,9 @@ def _worker(port, host, path, headers, count, ready_queue, result_queue, stop):
                                 for fd, c in connections.items()):
             ready_queue.put([c.status or 0 for c in connections.values()])
             reported = True
-    result_queue.put([c.arrivals for c in connections.values()])
     for connection in connections.values():
         connection.sock.close()
+    result_queue.put([c.events() for c in connections.values()])
 
 
 class Subscribers:

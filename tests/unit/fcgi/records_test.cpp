@@ -53,8 +53,9 @@ BOOST_AUTO_TEST_CASE(cgi_head_is_status_then_headers_then_a_blank_line) {
     response.status = 200;
     response.set_header("Content-Type", "text/event-stream");
     response.set_header("X-Accel-Buffering", "no");
-    BOOST_TEST(fcgi::cgi_head(response) ==
-               "Status: 200 OK\r\nContent-Type: text/event-stream\r\nX-Accel-Buffering: no\r\n\r\n");
+    BOOST_TEST(
+        fcgi::cgi_head(response) ==
+        "Status: 200 OK\r\nContent-Type: text/event-stream\r\nX-Accel-Buffering: no\r\n\r\n");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
