@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <ctime>
 #include <limits>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -265,7 +266,7 @@ private:
         }
     }
 
-    void wait_for_writable(int fd, Held& reader, bool wanted) {
+    void wait_for_writable(int fd, Held& reader, bool wanted) const {
         if (reader.waits_for_writable == wanted) {
             return;
         }
@@ -323,10 +324,10 @@ private:
                 answer.set_header(name, value);
             }
         }
-        answer_poll(fd, std::move(answer));
+        answer_poll(fd, answer);
     }
 
-    void answer_poll(int fd, http::Response answer) {
+    void answer_poll(int fd, const http::Response& answer) {
         send(fd, fcgi::cgi_head(answer) + answer.body, true);
     }
 
@@ -344,7 +345,7 @@ private:
                                 reader.subscription.limit,
                                 std::max(count, reader.subscription.next_index),
                                 static_cast<std::size_t>(hub_.worker_.config.max_response_size));
-        answer_poll(fd, std::move(answer));
+        answer_poll(fd, answer);
     }
 
     void end_stream(long long stream_id, handlers::EndReason reason) {
@@ -552,45 +553,72 @@ private:
         }
     }
 
-    // Sends the stream's readers the records they lack, read once for all of them.
-    void deliver(long long stream_id) {
-        const auto found = watched_.find(stream_id);
-        if (found == watched_.end() || found->second.count < 0) {
-            return;
-        }
-        const long long count = found->second.count;
-        long long first = std::numeric_limits<long long>::max();
-        for (const int fd : found->second.readers) {
+    // The first record some reader of the stream lacks and has room for; marks the readers
+    // skipped for lack of room. nullopt: nobody needs anything now.
+    std::optional<long long> furthest_behind(const Watched& watched) {
+        std::optional<long long> first;
+        for (const int fd : watched.readers) {
             Held& reader = readers_.at(fd);
-            if (reader.subscription.next_index >= count) {
+            const long long next = reader.subscription.next_index;
+            if (next >= watched.count) {
                 continue;
             }
             if (reader.subscription.mode == Mode::kEvents && !has_room(reader)) {
                 reader.starved = true;
                 continue;
             }
-            first = std::min(first, reader.subscription.next_index);
+            first = first ? std::min(*first, next) : next;
         }
-        if (first == std::numeric_limits<long long>::max()) {
-            return;
-        }
+        return first;
+    }
+
+    // Records [first, end) of a stream, within kBatchBytes; empty when the database failed.
+    std::vector<store::Record> read_batch(long long stream_id, long long first, long long end) {
         std::vector<store::Record> records;
-        const long long end = std::min(count, first + kBatchRecords);
-        if (!with_database([&](store::Tx& tx) {
-                records.clear();
-                store::for_each_record(
-                    tx, stream_id, first, end, kBatchBytes, [&records](store::Record&& record) {
-                        records.push_back(std::move(record));
-                        return true;
-                    });
-            })) {
+        with_database([&](store::Tx& tx) {
+            records.clear();
+            store::for_each_record(
+                tx, stream_id, first, end, kBatchBytes, [&records](store::Record&& record) {
+                    records.push_back(std::move(record));
+                    return true;
+                });
+        });
+        return records;
+    }
+
+    // The events of records[offset..], each record rendered only the first time it is needed.
+    static std::string events_from(const std::vector<store::Record>& records,
+                                   std::vector<std::string>& events,
+                                   std::size_t offset) {
+        std::string text;
+        for (std::size_t n = offset; n < records.size(); ++n) {
+            if (events[n].empty()) {
+                events[n] = handlers::record_event(records[n]);
+            }
+            text += events[n];
+        }
+        return text;
+    }
+
+    // Sends the stream's readers the records they lack, read once and rendered once for all.
+    void deliver(long long stream_id) {
+        const auto found = watched_.find(stream_id);
+        if (found == watched_.end() || found->second.count < 0) {
             return;
         }
+        const long long count = found->second.count;
+        const std::optional<long long> first = furthest_behind(found->second);
+        if (!first) {
+            return;
+        }
+        const std::vector<store::Record> records =
+            read_batch(stream_id, *first, std::min(count, *first + kBatchRecords));
         if (records.empty()) {
             return;
         }
         const long long last = records.back().index;
-        std::vector<std::string> events(records.size());  // rendered once, when first needed
+        std::vector<std::string> events(records.size());  // each record's, rendered once
+        std::vector<std::string> texts(records.size());   // the events from an offset on
         const std::vector<int> fds(found->second.readers.begin(), found->second.readers.end());
         for (const int fd : fds) {
             const auto held = readers_.find(fd);
@@ -599,26 +627,19 @@ private:
             }
             Held& reader = held->second;
             const long long next = reader.subscription.next_index;
-            if (next < first || next > last) {
+            if (next < *first || next > last) {
                 continue;
             }
-            const auto offset = static_cast<std::size_t>(next - first);
+            const auto offset = static_cast<std::size_t>(next - *first);
             if (reader.subscription.mode == Mode::kLongPoll) {
                 answer_poll_with(fd, records, offset);
-                continue;
-            }
-            if (!has_room(reader)) {
-                continue;
-            }
-            std::string text;
-            for (std::size_t n = offset; n < records.size(); ++n) {
-                if (events[n].empty()) {
-                    events[n] = handlers::record_event(records[n]);
+            } else if (has_room(reader)) {
+                if (texts[offset].empty()) {
+                    texts[offset] = events_from(records, events, offset);
                 }
-                text += events[n];
+                reader.subscription.next_index = last + 1;
+                send(fd, texts[offset], false);
             }
-            reader.subscription.next_index = last + 1;
-            send(fd, text, false);
         }
         if (last + 1 < count) {
             catch_up_ = true;
@@ -666,7 +687,7 @@ void Hub::adopt(fcgi::Connection connection, http::Response response) {
     wake();
 }
 
-void Hub::wake() {
+void Hub::wake() const {
     const std::uint64_t one = 1;
     if (write(wake_fd_, &one, sizeof(one)) < 0) {
         // EAGAIN: the counter is full of wake-ups not yet read; the loop wakes either way.

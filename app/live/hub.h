@@ -50,7 +50,7 @@ private:
         http::Response response;
     };
     class Loop;
-    void wake();
+    void wake() const;
 
     const handlers::Worker& worker_;
     store::Database database_;
