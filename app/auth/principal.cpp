@@ -60,7 +60,8 @@ std::optional<Principal> authenticate(const http::Request& request,
                      std::move(claims.email),
                      std::move(claims.name),
                      std::move(claims.provider),
-                     std::move(claims.pod)};
+                     std::move(claims.pod),
+                     claims.expires_at};
 }
 
 std::string issue_token(const store::User& user,

@@ -2,6 +2,7 @@
 // users table.
 #pragma once
 
+#include <cstdint>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -22,6 +23,7 @@ struct Principal {
     std::string name;
     std::string provider;
     std::optional<std::string> pod;  // the pod the token is bound to, if any
+    std::int64_t expires_at = 0;     // the token's exp, Unix seconds
 };
 
 // Users are never deleted, so a (user_id, auth_id) pair once found stays valid; each worker

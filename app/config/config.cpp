@@ -371,6 +371,14 @@ void read_checkpoint(const Section& checkpoint, Config& config) {
     }
 }
 
+void read_live(const Section& live, Live& result) {
+    result.keepalive_seconds =
+        live.positive_int_or("keepaliveSeconds", result.keepalive_seconds, 15);
+    result.poll_milliseconds =
+        live.positive_int_or("pollMilliseconds", result.poll_milliseconds, 1000);
+    result.max_subscribers = live.positive_int_or("maxSubscribers", result.max_subscribers);
+}
+
 }  // namespace
 
 bool is_reserved_provider_id(std::string_view id) {
@@ -404,6 +412,7 @@ Config parse_config(const std::string& json_text, const EnvLookup& env) {
                         "oauth",
                         "rateLimits",
                         "checkpoint",
+                        "live",
                         "workers",
                         "threadsPerWorker"});
 
@@ -433,6 +442,10 @@ Config parse_config(const std::string& json_text, const EnvLookup& env) {
     config.checkpoint_key_name = config.domain;
     if (auto checkpoint = file.section("checkpoint", {"keyFile", "keyName"})) {
         read_checkpoint(*checkpoint, config);
+    }
+    if (auto live =
+            file.section("live", {"keepaliveSeconds", "pollMilliseconds", "maxSubscribers"})) {
+        read_live(*live, config.live);
     }
     const auto cores = static_cast<int>(std::thread::hardware_concurrency());  // 0 if unknown
     config.workers = file.positive_int_or("workers", std::max(cores, 1));

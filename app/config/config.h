@@ -36,6 +36,14 @@ struct RateLimits {
     std::int64_t logins = 300;  // per address, over every login step (SPEC §10)
 };
 
+// `live`: live reads (SPEC §11). The keepalive is the longest silence on an event stream; heads
+// of watched streams are read from PostgreSQL every poll interval while anyone is watching.
+struct Live {
+    int keepalive_seconds = 15;
+    int poll_milliseconds = 20;
+    int max_subscribers = 10000;  // per worker process
+};
+
 // The whole file, defaults filled in. Built once by parse_config, then only read.
 // public_url has no trailing slash; jwt_secret and session_secret are non-empty; every number is
 // positive; workers is at least 1 (one per core when the file does not say).
@@ -56,6 +64,7 @@ struct Config {
     // (default: domain).
     std::string checkpoint_key_file;
     std::string checkpoint_key_name;
+    Live live;
     int workers = 0;
     int threads_per_worker = 16;
 

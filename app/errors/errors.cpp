@@ -84,6 +84,8 @@ CodeInfo describe(Code code) {
                 Kind::kUnavailable, "SIGNING_UNAVAILABLE", "Checkpoint signing is not configured"};
         case Code::kDatabaseUnavailable:
             return {Kind::kUnavailable, "DATABASE_UNAVAILABLE", "Database unavailable"};
+        case Code::kLiveReadersFull:
+            return {Kind::kUnavailable, "UNAVAILABLE", "Too many live readers; retry later"};
         case Code::kInternalError:
             return {Kind::kInternal, "INTERNAL_ERROR", "Internal error"};
     }

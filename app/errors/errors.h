@@ -70,6 +70,7 @@ enum class Code {
     // Our own machinery.
     kSigningUnavailable,  // no checkpoint key configured (SPEC §7, §12)
     kDatabaseUnavailable,
+    kLiveReadersFull,  // a worker process holds live.maxSubscribers live reads already
     kInternalError,
 };
 

@@ -194,16 +194,7 @@ http::Request FcgiRequest::read(std::size_t max_body_size) const {
 }
 
 void FcgiRequest::write(const http::Response& response) const {
-    std::string head = "Status: " + std::to_string(response.status) + " " +
-                       std::string(http::reason_phrase(response.status)) + "\r\n";
-    for (const auto& [name, value] : response.headers) {
-        head += name;
-        head += ": ";
-        head += value;
-        head += "\r\n";
-    }
-    head += "\r\n";
-    put_bytes(head);
+    put_bytes(cgi_head(response));
     put_bytes(response.body);
 }
 
@@ -223,6 +214,21 @@ void FcgiRequest::put_bytes(std::string_view bytes) const {
 void FcgiRequest::finish() {
     FCGX_Finish_r(&request_);
     open_ = false;
+}
+
+Connection FcgiRequest::detach() {
+    const Connection connection{request_.ipcFd, request_.requestId};
+    // FCGX_Free without `close` frees the streams (their buffers are dropped, never flushed:
+    // nothing was written) and the parameters, and leaves the descriptor alone; forgetting it
+    // makes the next accept() take a new connection.
+    FCGX_Free(&request_, 0);
+    request_.ipcFd = -1;
+    open_ = false;
+    const int flags = fcntl(connection.fd, F_GETFL, 0);
+    if (flags >= 0) {
+        fcntl(connection.fd, F_SETFL, flags | O_NONBLOCK);
+    }
+    return connection;
 }
 
 }  // namespace webpods::fcgi

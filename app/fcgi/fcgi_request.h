@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <mutex>
 
+#include "fcgi/records.h"
 #include "http/request.h"
 #include "http/response.h"
 
@@ -56,6 +57,12 @@ public:
 
     // Ends the request (FCGX_Finish_r).
     void finish();
+
+    // Hands the open request's connection over, non-blocking, to whoever writes the rest of the
+    // answer (fcgi/records.h) and closes it. libfcgi writes nothing more on it and forgets it;
+    // the request is no longer open. Anything the web server still sends on it is the new
+    // owner's to read (and to ignore). Call it before anything was written.
+    Connection detach();
 
 private:
     // Writes bytes to the answer stream, in pieces an int length can hold.

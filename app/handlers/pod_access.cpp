@@ -39,6 +39,14 @@ bool may(RequestContext& context,
          const permissions::Subject& subject,
          permissions::Action action,
          const store::PodContext& pod) {
+    return may(context.worker.cache, context.tx(), subject, action, pod);
+}
+
+bool may(WorkerCache& cache,
+         store::Tx& tx,
+         const permissions::Subject& subject,
+         permissions::Action action,
+         const store::PodContext& pod) {
     const store::Stream& stream = *pod.stream;
     // System streams belong to whoever owns the pod now, not to the stream's creator.
     if (is_system_stream(stream.name)) {
@@ -46,10 +54,9 @@ bool may(RequestContext& context,
     }
     std::shared_ptr<const permissions::AllowList> allow_list;
     if (pod.allow_list && stream.access_permission.front() == '/') {
-        allow_list =
-            context.worker.cache.allow_list(pod, [&context, &pod](long long first, long long end) {
-                return store::list_records(context.tx(), pod.allow_list->id, first, end);
-            });
+        allow_list = cache.allow_list(pod, [&tx, &pod](long long first, long long end) {
+            return store::list_records(tx, pod.allow_list->id, first, end);
+        });
     }
     return permissions::can(
         subject, action, {stream.access_permission, stream.creator_id}, allow_list.get());

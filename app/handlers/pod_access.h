@@ -34,6 +34,14 @@ bool may(RequestContext& context,
          permissions::Action action,
          const store::PodContext& pod);
 
+// The same decision outside a request (the live hub's re-checks): allow lists are folded through
+// `cache`, reading what it lacks on `tx`.
+bool may(WorkerCache& cache,
+         store::Tx& tx,
+         const permissions::Subject& subject,
+         permissions::Action action,
+         const store::PodContext& pod);
+
 // Creates the pod with its .meta/owner stream and owner record in one transaction, owned by
 // the caller, and counts it as pod_create (Error(RATE_LIMIT_EXCEEDED) rolls it back). Returns
 // the pod's context for stream_id (created by whoever won a race).

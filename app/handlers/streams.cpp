@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "errors/errors.h"
+#include "handlers/live.h"
 #include "handlers/pod_access.h"
 #include "handlers/pods.h"
 #include "handlers/proofs.h"
@@ -154,9 +155,11 @@ long long positive_limit(const http::QueryParams& query) {
     return std::min<long long>(*limit, kMaxListLimit);
 }
 
-http::Response record_list(RequestContext& context, const store::Stream& stream) {
+http::Response record_list(RequestContext& context, const store::PodContext& pod) {
+    const store::Stream& stream = *pod.stream;
     const long long count = stream.head.record_count;
     const long long limit = positive_limit(context.query);
+    const std::optional<int> wait = wait_seconds(context.query, context.request.method);
     long long first = 0;
     const auto after = context.query.find("after");
     if (after != context.query.end()) {
@@ -167,6 +170,9 @@ http::Response record_list(RequestContext& context, const store::Stream& stream)
         first = *value < 0 ? std::max(0LL, count + *value) : std::min(*value, count - 1) + 1;
     }
     first = std::min(first, count);
+    if (wait && first == count) {
+        return long_poll(context, pod, first, limit, *wait);  // SPEC §11
+    }
     const long long end = std::min(count, first + limit);
     json::Writer writer;
     writer.begin_object().key("records");
@@ -189,7 +195,8 @@ http::Response read_stream(RequestContext& context,
     const store::Stream& stream = *pod.stream;
     const auto index_parameter = context.query.find("i");
     if (index_parameter == context.query.end()) {
-        return record_list(context, stream);
+        return wants_event_stream(context.request) ? event_stream(context, pod)  // SPEC §11
+                                                   : record_list(context, pod);
     }
     const auto index = ids::parse_index_query(index_parameter->second);
     if (!index) {

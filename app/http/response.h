@@ -1,6 +1,7 @@
 // An HTTP response under construction, and the JSON error envelope.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -8,12 +9,19 @@
 
 #include "errors/errors.h"
 
+namespace webpods::live {
+struct Subscription;  // live/subscription.h
+}
+
 namespace webpods::http {
 
 struct Response {
     int status = 200;
     std::vector<std::pair<std::string, std::string>> headers;
     std::string body;
+    // Set on a live read (SPEC §11): instead of writing and finishing the answer, the worker
+    // hands the connection, this response and the subscription to its live hub (live/hub.h).
+    std::shared_ptr<const live::Subscription> subscription;
 
     void set_header(std::string name, std::string value);
 

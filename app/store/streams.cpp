@@ -77,6 +77,27 @@ constexpr Prepared kListStreams{
 
 constexpr const char* kDeleteStream = "DELETE FROM stream WHERE id = :id";
 
+// Primary-key lookups only, and only while a worker holds live readers: the cost of a live read
+// falls on this poll, never on an append.
+constexpr Prepared kHeads{
+    "live_heads",
+    "SELECT 's' AS kind, id, record_count, NULL AS owner_id FROM stream "
+    "WHERE id = ANY(CAST($1 AS bigint[])) "
+    "UNION ALL "
+    "SELECT 'p', id, 0, owner_id::text FROM pod WHERE id = ANY(CAST($2 AS bigint[]))"};
+
+// {1,2,3}: an array literal of ids.
+std::string id_array(const std::vector<long long>& ids) {
+    std::string text = "{";
+    for (const long long id : ids) {
+        if (text.size() > 1) {
+            text += ',';
+        }
+        text += std::to_string(id);
+    }
+    return text + "}";
+}
+
 // The three parameters of the record join: whether to fetch, the index, whether it counts from
 // the end (negative `i`).
 struct RecordWanted {
@@ -138,6 +159,38 @@ RequestContextRow load_request_context(Tx& tx, const ContextQuery& query) {
     }
     loaded.pod = pod_context_from(rows);
     return loaded;
+}
+
+AccessFacts access_facts(const PodContext& pod) {
+    AccessFacts facts;
+    facts.owner_id = pod.owner_id;
+    if (pod.allow_list) {
+        facts.allow_list_id = pod.allow_list->id;
+        facts.allow_list_count = pod.allow_list->record_count;
+    }
+    return facts;
+}
+
+Heads read_heads(Tx& tx,
+                 const std::vector<long long>& stream_ids,
+                 const std::vector<long long>& pod_ids) {
+    Heads heads;
+    if (stream_ids.empty() && pod_ids.empty()) {
+        return heads;
+    }
+    const Rows rows = execute(tx, kHeads, {id_array(stream_ids), id_array(pod_ids)});
+    const int kind = rows.column("kind");
+    const int id = rows.column("id");
+    const int record_count = rows.column("record_count");
+    const int owner_id = rows.column("owner_id");
+    for (int row = 0; row < rows.count(); ++row) {
+        if (rows.bytes(row, kind) == "s") {
+            heads.record_counts.emplace(rows.integer(row, id), rows.integer(row, record_count));
+        } else {
+            heads.owners.emplace(rows.integer(row, id), rows.text(row, owner_id));
+        }
+    }
+    return heads;
 }
 
 std::optional<PodContext> load_pod_context(Tx& tx,

@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "store/database.h"
@@ -24,6 +25,36 @@ struct PodContext {
     std::optional<StreamHead> links;         // head of .meta/links, when it exists
     std::optional<Record> record;            // the record asked for by index, when it exists
 };
+
+// What a live reader's permission depends on besides the reader (SPEC §11): the pod's owner and
+// the head of the stream's allow list. A change in any of them may be a revocation.
+struct AccessFacts {
+    std::string owner_id;
+    long long allow_list_id = 0;  // 0: the stream names no allow list, or that stream is missing
+    long long allow_list_count = 0;
+
+    bool operator==(const AccessFacts& other) const {
+        return owner_id == other.owner_id && allow_list_id == other.allow_list_id &&
+               allow_list_count == other.allow_list_count;
+    }
+    bool operator!=(const AccessFacts& other) const { return !(*this == other); }
+};
+
+// The access facts of a loaded pod context.
+AccessFacts access_facts(const PodContext& pod);
+
+// What live readers watch, as it is now: the record count of each stream of stream_ids that still
+// exists and the owner of each pod of pod_ids that still exists; missing ones are gone.
+struct Heads {
+    std::unordered_map<long long, long long> record_counts;  // by stream id
+    std::unordered_map<long long, std::string> owners;       // by pod id: the owner's uuid
+};
+
+// One statement of primary-key lookups, however many ids: what the live hub of a worker process
+// reads every poll interval while it holds readers.
+Heads read_heads(Tx& tx,
+                 const std::vector<long long>& stream_ids,
+                 const std::vector<long long>& pod_ids);
 
 // What a request asks of load_request_context.
 struct ContextQuery {

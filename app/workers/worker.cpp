@@ -3,6 +3,7 @@
 
 #include <fcgiapp.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 
 #include <atomic>
 #include <chrono>
@@ -15,6 +16,7 @@
 #include "errors/errors.h"
 #include "fcgi/fcgi_request.h"
 #include "handlers/context.h"
+#include "live/hub.h"
 #include "routing/router.h"
 #include "store/database.h"
 #include "workers/log.h"
@@ -47,14 +49,34 @@ http::Response handle(const handlers::Worker& worker, fcgi::FcgiRequest& slot) {
 
 void serve(const handlers::Worker& worker,
            fcgi::Listener& listener,
+           live::Hub& hub,
            const std::atomic<bool>& stopping) {
     fcgi::FcgiRequest slot(listener);
     while (!stopping.load()) {
         if (!slot.accept(kAcceptPoll)) {
             continue;
         }
-        slot.write(handle(worker, slot));
+        http::Response response = handle(worker, slot);
+        if (response.subscription) {
+            // A live read (SPEC §11): the hub holds it from here on, not this thread.
+            if (hub.has_room()) {
+                hub.adopt(slot.detach(), std::move(response));
+                continue;
+            }
+            response = http::error_response(errors::Error(errors::Code::kLiveReadersFull));
+        }
+        slot.write(response);
         slot.finish();
+    }
+}
+
+// Each live reader holds a connection for as long as it reads: the soft limit on descriptors
+// (often 1024) is raised to the hard one.
+void raise_descriptor_limit() {
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &limit);
     }
 }
 
@@ -77,6 +99,7 @@ int run_worker(const std::string& config_path, int listen_fd) {
     sigaddset(&stop_signals, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);  // threads inherit the mask
     signal(SIGPIPE, SIG_IGN);
+    raise_descriptor_limit();
 
     config::Config config;
     try {
@@ -96,6 +119,7 @@ int run_worker(const std::string& config_path, int listen_fd) {
         return 2;
     }
     const handlers::Worker worker{config, database, cache, signer ? &*signer : nullptr};
+    live::Hub hub(worker, log_error);
 
     FCGX_Init();
     fcgi::Listener listener(listen_fd);
@@ -103,7 +127,8 @@ int run_worker(const std::string& config_path, int listen_fd) {
     std::vector<std::thread> pool;
     pool.reserve(threads);
     for (std::size_t i = 0; i < threads; ++i) {
-        pool.emplace_back(serve, std::cref(worker), std::ref(listener), std::cref(stopping));
+        pool.emplace_back(
+            serve, std::cref(worker), std::ref(listener), std::ref(hub), std::cref(stopping));
     }
     log_info("worker serving with " + std::to_string(threads) + " threads");
 
@@ -116,6 +141,7 @@ int run_worker(const std::string& config_path, int listen_fd) {
     for (auto& thread : pool) {
         thread.join();
     }
+    hub.stop();  // live reads end last: the threads no longer hand any over
     log_info("worker drained");
     return 0;
 }

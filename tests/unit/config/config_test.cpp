@@ -334,6 +334,24 @@ BOOST_AUTO_TEST_CASE(load_config_file_reads_the_file_and_reports_an_unreadable_o
     }
 }
 
+BOOST_AUTO_TEST_CASE(live_settings_have_defaults_and_bounds) {
+    const Config defaults = parse(kMinimal);
+    BOOST_TEST(defaults.live.keepalive_seconds == 15);
+    BOOST_TEST(defaults.live.poll_milliseconds == 20);
+    BOOST_TEST(defaults.live.max_subscribers == 10000);
+    const Config set = parse(
+        with(R"("live": {"keepaliveSeconds": 1, "pollMilliseconds": 5, "maxSubscribers": 3})"));
+    BOOST_TEST(set.live.keepalive_seconds == 1);
+    BOOST_TEST(set.live.poll_milliseconds == 5);
+    BOOST_TEST(set.live.max_subscribers == 3);
+    // SPEC §11: a keepalive at least every 15 s.
+    BOOST_TEST(error_of(with(R"("live": {"keepaliveSeconds": 16})")) ==
+               "live.keepaliveSeconds: must be at most 15");
+    BOOST_TEST(error_of(with(R"("live": {"pollMilliseconds": 0})")) ==
+               "live.pollMilliseconds: must be a positive integer");
+    BOOST_TEST(error_of(with(R"("live": {"keepalive": 5})")) == "live.keepalive: unknown key");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 }  // namespace webpods::config
