@@ -4,6 +4,7 @@
 HTTP_PORT ?= 8080
 HTTPS_PORT ?= 8443
 CONFIG ?=
+REPLICAS ?= 0
 JOBS ?= 2
 PYTHON ?= python3
 FUZZ_SECONDS ?= 600
@@ -33,7 +34,7 @@ build: deps
 
 run: build
 	@$(PYTHON) tests/stack/stack.py run --http-port $(HTTP_PORT) --https-port $(HTTPS_PORT) \
-		$(if $(CONFIG),--config $(CONFIG))
+		$(if $(CONFIG),--config $(CONFIG)) --replicas $(REPLICAS)
 
 # make token AUTH_ID=auth:test:alice [POD=alice] [EMAIL=..] [NAME=..]
 token:
@@ -59,12 +60,13 @@ tsan: deps
 integration: build
 	@$(PYTHON) tests/integration/run.py
 
-# The integration suite against ASan+UBSan workers and webpodsctl.
+# The integration suite against ASan+UBSan workers and webpodsctl, on a stack with one read
+# replica (SPEC §14): `integration` runs it without one, and both must pass unchanged.
 integration-asan: deps
 	@cmake -S . -B $(BUILD)/asan -DWEBPODS_SANITIZE=address >/dev/null
 	@cmake --build $(BUILD)/asan -j$(JOBS) --target webpods-fcgi webpodsctl
 	@WEBPODS_BUILD_DIR=$(CURDIR)/$(BUILD)/asan WEBPODS_TEST_VAR=$(CURDIR)/var/test-asan \
-		$(ASAN_ENV) $(PYTHON) tests/integration/run.py
+		WEBPODS_TEST_REPLICAS=1 $(ASAN_ENV) $(PYTHON) tests/integration/run.py
 
 # Fault drills (SPEC §10, tests/drill): writers through nginx while workers are killed,
 # PostgreSQL restarts, nginx and the supervisor reload; prints faults x appends. `drill` is the
@@ -121,6 +123,7 @@ fuzz-smoke: fuzz-build
 
 bench: build
 	@$(PYTHON) tests/bench/bench.py
+	@$(PYTHON) tests/bench/replica_bench.py
 
 # What the Merkle tree of SPEC §12 costs an append, and proof latency on a 1 M-record stream.
 bench-merkle: build

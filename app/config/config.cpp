@@ -255,6 +255,19 @@ void read_database(const Section& database, Database& result) {
     result.name = database.string_or("name", result.name);
     result.user = database.string_or("user", result.user);
     result.password = database.string_or("password", result.password);
+    result.connect_timeout = database.positive_int_or("connectTimeout", result.connect_timeout);
+    result.replica_timeout = database.positive_int_or("replicaTimeout", result.replica_timeout);
+    for (const auto& [value, path] : database.array("replicas")) {
+        const Section entry(
+            value, path, database.env(), {"host", "port", "name", "user", "password"});
+        Replica replica;
+        replica.host = entry.required_string("host");
+        replica.port = entry.positive_int_or("port", replica.port, kMaxPort);
+        replica.name = entry.string_or("name", result.name);
+        replica.user = entry.string_or("user", result.user);
+        replica.password = entry.string_or("password", result.password);
+        result.replicas.push_back(std::move(replica));
+    }
 }
 
 // HMAC-SHA256 keys: shorter than the hash's 32 bytes, a secret is the weakest part of a token
@@ -423,7 +436,15 @@ Config parse_config(const std::string& json_text, const EnvLookup& env) {
         fail("server.domain", "required");
     }
     read_server(*server, config);
-    if (auto database = file.section("database", {"host", "port", "name", "user", "password"})) {
+    if (auto database = file.section("database",
+                                     {"host",
+                                      "port",
+                                      "name",
+                                      "user",
+                                      "password",
+                                      "connectTimeout",
+                                      "replicaTimeout",
+                                      "replicas"})) {
         read_database(*database, config.database);
     }
     const std::optional<Section> auth =

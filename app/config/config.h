@@ -21,12 +21,25 @@ struct OAuthProvider {
     std::string scope, user_id_field = "id", email_field = "email", name_field = "name";
 };
 
+// One entry of `database.replicas`: a hot standby streaming from the primary (SPEC §14). name,
+// user and password are the primary's unless the entry gives its own.
+struct Replica {
+    std::string host;
+    int port = 5432;
+    std::string name, user, password;
+};
+
 // `database`; when the section is absent, configured is false and the private cluster is used.
+// The timeouts are whole seconds: connect_timeout bounds opening any connection,
+// replica_timeout how long a replica may keep a request waiting (SPEC §14).
 struct Database {
     bool configured = false;
     std::string host;
     int port = 5432;
     std::string name = "webpods", user = "webpods", password;
+    int connect_timeout = 2;
+    int replica_timeout = 1;
+    std::vector<Replica> replicas;
 };
 
 // `rateLimits`: requests per identity per clock hour (SPEC §5).

@@ -6,8 +6,8 @@
 
 namespace webpods::handlers {
 
-// 200 {"status":"healthy","database":"connected","version":..} or 503 unhealthy. Leases its own
-// session so that a failed connection is reported, not thrown.
+// 200 {"status":"healthy","database":"connected","version":..[,"replicas":[..]]} or 503 unhealthy
+// (SPEC §3, §14). Leases its own session so that a failed connection is reported, not thrown.
 http::Response health(const Worker& worker);
 
 }  // namespace webpods::handlers

@@ -6,8 +6,10 @@
 #include <soci/postgresql/soci-postgresql.h>
 
 #include <array>
+#include <chrono>
 #include <memory>
 #include <string_view>
+#include <vector>
 
 namespace webpods::store {
 
@@ -71,16 +73,50 @@ PGconn* native_connection(soci::session& sql) {
     return static_cast<soci::postgresql_session_backend*>(backend)->conn_;
 }
 
+namespace {
+
+std::string connection_string(const std::string& host,
+                              int port,
+                              const std::string& name,
+                              const std::string& user,
+                              const std::string& password,
+                              int connect_timeout) {
+    std::string text = "dbname=" + quoted(name) + " user=" + quoted(user);
+    if (!host.empty()) {
+        text += " host=" + quoted(host);
+    }
+    text += " port=" + std::to_string(port);
+    if (!password.empty()) {
+        text += " password=" + quoted(password);
+    }
+    return text + " connect_timeout=" + std::to_string(connect_timeout) +
+           " application_name=webpods";
+}
+
+std::vector<ReplicaEndpoint> replica_endpoints(const config::Database& database) {
+    std::vector<ReplicaEndpoint> endpoints;
+    for (const config::Replica& replica : database.replicas) {
+        endpoints.push_back({replica.host,
+                             replica.port,
+                             connection_string(replica.host,
+                                               replica.port,
+                                               replica.name,
+                                               replica.user,
+                                               replica.password,
+                                               database.connect_timeout)});
+    }
+    return endpoints;
+}
+
+}  // namespace
+
 std::string connection_string(const config::Database& database) {
-    std::string text = "dbname=" + quoted(database.name) + " user=" + quoted(database.user);
-    if (!database.host.empty()) {
-        text += " host=" + quoted(database.host);
-    }
-    text += " port=" + std::to_string(database.port);
-    if (!database.password.empty()) {
-        text += " password=" + quoted(database.password);
-    }
-    return text + " connect_timeout=5 application_name=webpods";
+    return connection_string(database.host,
+                             database.port,
+                             database.name,
+                             database.user,
+                             database.password,
+                             database.connect_timeout);
 }
 
 Atomic::Atomic(Tx& tx) : tx_(tx) {
@@ -110,7 +146,19 @@ void Atomic::commit() {
 }
 
 Database::Database(std::string connection_string, std::size_t size)
-    : pool_(size), prepared_(size), connection_string_(std::move(connection_string)) {}
+    : pool_(size),
+      prepared_(size),
+      connection_string_(std::move(connection_string)),
+      replicas_({}, std::chrono::seconds(1), std::chrono::seconds(1), {}) {}
+
+Database::Database(const config::Database& settings, std::size_t size, Replicas::Report report)
+    : pool_(size),
+      prepared_(size),
+      connection_string_(connection_string(settings)),
+      replicas_(replica_endpoints(settings),
+                std::chrono::seconds(settings.replica_timeout),
+                std::chrono::seconds(settings.connect_timeout),
+                std::move(report)) {}
 
 Database::Lease::Lease(Database& database)
     : database_(database),

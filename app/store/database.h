@@ -14,10 +14,11 @@
 #include "config/config.h"
 #include "errors/errors.h"
 #include "store/prepared.h"
+#include "store/replicas.h"
 
 namespace webpods::store {
 
-// libpq connection string for the configured database.
+// libpq connection string for the configured database (its primary).
 std::string connection_string(const config::Database& database);
 
 // The database access of one use case, on one leased session. Every statement runs on its own
@@ -25,18 +26,22 @@ std::string connection_string(const config::Database& database);
 // transaction of their own: the use case decides [libpqxx transaction_base].
 class Tx {
 public:
-    Tx(soci::session& sql, PreparedNames& prepared) : sql_(sql), prepared_(prepared) {}
+    Tx(soci::session& sql, PreparedNames& prepared, Replicas& replicas)
+        : sql_(sql), prepared_(prepared), replicas_(replicas) {}
     Tx(const Tx&) = delete;
     Tx& operator=(const Tx&) = delete;
 
     soci::session& sql() { return sql_; }
     PreparedNames& prepared() { return prepared_; }
+    // The database's read replicas (none, unless configured).
+    Replicas& replicas() { return replicas_; }
     bool in_transaction() const { return in_transaction_; }
 
 private:
     friend class Atomic;
     soci::session& sql_;
     PreparedNames& prepared_;
+    Replicas& replicas_;
     bool in_transaction_ = false;
 };
 
@@ -69,6 +74,9 @@ public:
     // size: how many sessions the pool holds (one per accept thread is enough). Nothing is
     // opened here, so a worker starts even while PostgreSQL is down.
     Database(std::string connection_string, std::size_t size);
+    // The same for the configured database, with a pool for each of its replicas (SPEC §14);
+    // report receives a log line when a replica fails.
+    Database(const config::Database& settings, std::size_t size, Replicas::Report report);
     Database(const Database&) = delete;
     Database& operator=(const Database&) = delete;
 
@@ -105,6 +113,7 @@ private:
     soci::connection_pool pool_;
     std::vector<PreparedNames> prepared_;  // one per pool position
     std::string connection_string_;
+    Replicas replicas_;
 };
 
 template <typename UseCase>
@@ -112,7 +121,7 @@ auto Database::run(Retry retry, UseCase&& use_case) -> decltype(use_case(std::de
     for (int attempt = 0;; ++attempt) {
         Lease lease(*this);
         try {
-            Tx tx(lease.sql(), lease.prepared());
+            Tx tx(lease.sql(), lease.prepared(), replicas_);
             return use_case(tx);
         } catch (const soci::soci_error& error) {
             if (auto failure = judge_failure(error, lease.sql(), retry, attempt)) {

@@ -13,8 +13,6 @@ namespace webpods::store {
 
 namespace {
 
-constexpr int kBinary = 1;
-
 // The error of a failed libpq call as SOCI would raise it, with its SQLSTATE.
 [[noreturn]] void fail(PGconn* connection, const PGresult* result) {
     const char* state = result != nullptr ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
@@ -53,27 +51,6 @@ void ensure_prepared(Tx& tx, PGconn* connection, const Prepared& statement) {
     tx.prepared().add(statement.name);
 }
 
-// libpq's parallel arrays for a parameter list.
-struct Wire {
-    std::vector<const char*> values;
-    std::vector<int> lengths;
-    std::vector<int> formats;
-
-    explicit Wire(std::initializer_list<Param> params) {
-        values.reserve(params.size());
-        lengths.reserve(params.size());
-        formats.reserve(params.size());
-        for (const Param& param : params) {
-            // An empty string_view may have no data(): it is still '', not NULL.
-            values.push_back(param.is_null()                   ? nullptr
-                             : param.value().data() == nullptr ? ""
-                                                               : param.value().data());
-            lengths.push_back(static_cast<int>(param.value().size()));
-            formats.push_back(param.is_binary() ? kBinary : 0);
-        }
-    }
-};
-
 // Sends the statement (prepared first if needed); results are then read with PQgetResult.
 void send(Tx& tx, PGconn* connection, const Prepared& statement, const Wire& wire) {
     ensure_prepared(tx, connection, statement);
@@ -83,7 +60,7 @@ void send(Tx& tx, PGconn* connection, const Prepared& statement, const Wire& wir
                             wire.values.data(),
                             wire.lengths.data(),
                             wire.formats.data(),
-                            kBinary) == 0) {
+                            kBinaryFormat) == 0) {
         fail(connection, nullptr);
     }
 }
@@ -96,6 +73,20 @@ void drain(PGconn* connection) {
 }
 
 }  // namespace
+
+Wire::Wire(std::initializer_list<Param> params) {
+    values.reserve(params.size());
+    lengths.reserve(params.size());
+    formats.reserve(params.size());
+    for (const Param& param : params) {
+        // An empty string_view may have no data(): it is still '', not NULL.
+        values.push_back(param.is_null()                   ? nullptr
+                         : param.value().data() == nullptr ? ""
+                                                           : param.value().data());
+        lengths.push_back(static_cast<int>(param.value().size()));
+        formats.push_back(param.is_binary() ? kBinaryFormat : 0);
+    }
+}
 
 bool PreparedNames::has(PGconn* connection, const char* name) {
     const int backend_pid = PQbackendPID(connection);

@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_set>
+#include <vector>
 
 namespace soci {
 class session;
@@ -78,6 +79,19 @@ private:
     bool binary_ = false;
     std::string_view text_;
 };
+
+// libpq's parallel arrays for a parameter list; the Params must outlive it.
+struct Wire {
+    explicit Wire(std::initializer_list<Param> params);
+    int size() const { return static_cast<int>(values.size()); }
+
+    std::vector<const char*> values;
+    std::vector<int> lengths;
+    std::vector<int> formats;
+};
+
+// libpq's format code of a binary parameter or result.
+constexpr int kBinaryFormat = 1;
 
 // The rows of one result, in binary: integers (int2/int4/int8), text and bytea columns.
 class Rows {

@@ -6,6 +6,7 @@
 #include "chain/chain.h"
 #include "errors/errors.h"
 #include "store/prepared.h"
+#include "store/replicas.h"
 #include "store/rows.h"
 
 namespace webpods::store {
@@ -103,6 +104,18 @@ AppendResult append_record(Tx& tx, long long stream_id, const NewRecord& fields)
 }
 
 std::optional<Record> find_record_by_index(Tx& tx, long long stream_id, long long index) {
+    // A stream's id is never reused and its records never change, so the row a replica has for
+    // (stream_id, index) is the primary's; a replica that lacks it leaves it to the primary.
+    if (reads_from_replicas(tx)) {
+        std::optional<Record> found;
+        tx.replicas().each(kRecordByIndex, {stream_id, index}, [&found](const Rows& rows) {
+            found = record_from(rows, 0);
+            return false;
+        });
+        if (found) {
+            return found;
+        }
+    }
     return find_record(tx, kRecordByIndex, stream_id, index);
 }
 
@@ -131,9 +144,31 @@ void for_each_record(Tx& tx,
     if (first >= end) {
         return;
     }
+    // The replica hands over the records it has from `first` on, in order. A replica that lags
+    // (or whose replay is paused, or that fails midway) stops short, and the primary sends the rest
+    // of [first, end) with what is left of the content budget, so the answer is the primary's.
+    long long next = first;
+    long long content_bytes = 0;
+    bool wanted = true;
+    if (reads_from_replicas(tx)) {
+        tx.replicas().each(
+            kRecordRangeWithin, {stream_id, first, end, max_content_bytes}, [&](const Rows& rows) {
+                Record record = record_from(rows, 0);
+                if (record.index != next) {
+                    return false;  // not the record that comes next: the primary decides
+                }
+                ++next;
+                content_bytes += static_cast<long long>(record.content.size());
+                wanted = visit(std::move(record));
+                return wanted;
+            });
+        if (!wanted || next == end || content_bytes >= max_content_bytes) {
+            return;
+        }
+    }
     execute_each(tx,
                  kRecordRangeWithin,
-                 {stream_id, first, end, max_content_bytes},
+                 {stream_id, next, end, max_content_bytes - content_bytes},
                  [&visit](const Rows& rows) { return visit(record_from(rows, 0)); });
 }
 

@@ -5,6 +5,7 @@
 
 #include "errors/errors.h"
 #include "store/prepared.h"
+#include "store/replicas.h"
 #include "store/rows.h"
 
 namespace webpods::store {
@@ -17,7 +18,8 @@ namespace {
 // not pod $4 exists, so the pod is joined to a single row rather than selected from. The allow-list
 // and links heads of stream $5 come along so permission and routing caches can be checked for
 // freshness without another round trip; the record at index $7 (from the end when $8 is 1)
-// when $6 is 1.
+// when $6 is 1, unless its content is longer than $9 bytes (-1: whatever its length).
+// octet_length reads a TOASTed value's size without its bytes.
 constexpr Prepared kRequestContext{
     "request_context",
     "WITH counted AS ("
@@ -51,7 +53,13 @@ constexpr Prepared kRequestContext{
     "LEFT JOIN stream_row l ON l.pod_id = p.id AND l.name = '.meta/links' "
     "LEFT JOIN record_row r ON $6 = 1 AND r.stream_id = s.id "
     "                      AND r.index = $7 "
-    "                          + CASE WHEN $8 = 1 THEN s.record_count ELSE 0 END"};
+    "                          + CASE WHEN $8 = 1 THEN s.record_count ELSE 0 END "
+    "                      AND (CAST($9 AS bigint) < 0 "
+    "                           OR octet_length(r.content) <= CAST($9 AS bigint))"};
+
+// With replicas, a record longer than this is not read with the decision but served by a replica
+// (SPEC §14); a shorter one costs the primary less than a second round trip would.
+constexpr long long kPrefetchedContentBytes = 4096;
 
 // A statement cannot see its own insert through the stream_row view, so the new row is
 // returned with the view's column names and text forms.
@@ -148,7 +156,8 @@ RequestContextRow load_request_context(Tx& tx, const ContextQuery& query) {
                                query.stream,
                                wanted.want_record,
                                wanted.record_index,
-                               wanted.from_end});
+                               wanted.from_end,
+                               reads_from_replicas(tx) ? kPrefetchedContentBytes : -1});
     RequestContextRow loaded;
     if (rows.count() != 1) {
         throw errors::internal_error("the request statement answered no row");

@@ -109,7 +109,7 @@ int run_worker(const std::string& config_path, int listen_fd) {
         return 2;
     }
     const auto threads = static_cast<std::size_t>(config.threads_per_worker);
-    store::Database database(store::connection_string(config.database), threads);
+    store::Database database(config.database, threads, log_error);
     handlers::WorkerCache cache;
     std::optional<checkpoint::Signer> signer;
     try {

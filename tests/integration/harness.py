@@ -82,16 +82,17 @@ def request(method, path, host=DOMAIN, body=None, headers=None, token=None, http
 
 def together(clients, send, port=None):
     """Races `clients` threads: each opens its HTTP connection to nginx (the main stack's, or
-    the one on `port`), then waits on one
-    threading.Barrier, then runs send(connection, n) (n: the thread's number, 0..clients-1), so
-    that the first requests of all threads leave together. Returns the results of send in
-    thread order; an exception in any thread is raised here."""
+    the one on `port`), then waits on one threading.Barrier, then runs send(connection, n) (n:
+    the thread's number, 0..clients-1), so that the first requests of all threads leave
+    together. Returns the results of send in thread order; an exception in any thread is
+    raised here."""
     barrier = threading.Barrier(clients, timeout=30)
     results = [None] * clients
     errors = []
 
     def client(n):
-        connection = http.client.HTTPConnection("127.0.0.1", port or STACK.http_port, timeout=60)
+        connection = http.client.HTTPConnection("127.0.0.1", port or STACK.http_port,
+                                                timeout=60)
         try:
             connection.connect()
             barrier.wait()
@@ -151,17 +152,20 @@ def read(pod, path, auth_id=None, pod_bound=True, headers=None):
     return request("GET", path, host=pod_host(pod), token=bearer, headers=headers)
 
 
-def start_side_stack(name, config_overrides):
+def start_side_stack(name, config_overrides, replicas=0):
     """A second stack (its own PostgreSQL, workers, nginx on free ports) inside the main stack's
-    var, for tests that need other settings (small limits); its sanitizer reports are read by
-    run.py like the main stack's. Stop it with stop_side_stack."""
+    var, for tests that need other settings (small limits, read replicas: `replicas` hot
+    standbys); its sanitizer reports are read by run.py like the main stack's. Stop it with
+    stop_side_stack."""
     var = os.path.join(STACK.var, name)
     shutil.rmtree(var, ignore_errors=True)
     side = stack_module.Stack(var, http_port=stack_module.free_port(),
                               https_port=stack_module.free_port(),
-                              build_dir=STACK.build, config_overrides=config_overrides)
+                              build_dir=STACK.build, config_overrides=config_overrides,
+                              replicas=replicas)
     if side.pg_outside_var():
-        shutil.rmtree(side.pg_root, ignore_errors=True)
+        for root in side.cluster_roots():
+            shutil.rmtree(root, ignore_errors=True)
     OTHER_STACKS.append(side)
     side.start()
     return side
@@ -170,4 +174,5 @@ def start_side_stack(name, config_overrides):
 def stop_side_stack(side):
     side.stop()
     if side.pg_outside_var():
-        shutil.rmtree(side.pg_root, ignore_errors=True)
+        for root in side.cluster_roots():
+            shutil.rmtree(root, ignore_errors=True)

@@ -26,25 +26,30 @@ def main():
     # its config can name them.
     providers = oauth_providers.Providers().start()
     https_port = harness.stack_module.free_port()
+    # WEBPODS_TEST_REPLICAS=N: the suite runs against a stack with N read replicas (SPEC §14),
+    # and must pass unchanged: nothing a replica serves may be stale.
+    replicas = int(os.environ.get("WEBPODS_TEST_REPLICAS", "0"))
     stack = harness.stack_module.Stack(
         var, build_dir=os.environ.get("WEBPODS_BUILD_DIR"),
         http_port=harness.stack_module.free_port(),
         https_port=https_port,
+        replicas=replicas,
         # Every test calls from 127.0.0.1, so the login budget per address (SPEC §10) is
         # raised here; test_bounds.py tests it on a stack of its own.
         config_overrides={"workers": 2, "threadsPerWorker": 8,
                           "rateLimits": {"logins": 1000000},
                           "oauth": providers.config(harness.stack_module.free_port(),
                                                     https_port)})
-    if stack.pg_outside_var():  # a cluster of an earlier run, outside var
-        shutil.rmtree(stack.pg_root, ignore_errors=True)
+    if stack.pg_outside_var():  # clusters of an earlier run, outside var
+        for root in stack.cluster_roots():
+            shutil.rmtree(root, ignore_errors=True)
     harness.OAUTH = providers
     result = None
     try:
         started = time.time()
         stack.start()
         print(f"stack up in {time.time() - started:.1f}s (http {stack.http_port}, "
-              f"https {stack.https_port})", flush=True)
+              f"https {stack.https_port}, {replicas} replica(s))", flush=True)
         harness.STACK = stack
         # Arguments: file name patterns (test_workers.py, 'test_s*.py'); none means all.
         suite = unittest.TestSuite(
@@ -58,7 +63,8 @@ def main():
         stack.stop()
         providers.stop()
         if stack.pg_outside_var():
-            shutil.rmtree(stack.pg_root, ignore_errors=True)
+            for root in stack.cluster_roots():
+                shutil.rmtree(root, ignore_errors=True)
     # Under a sanitizer build (WEBPODS_BUILD_DIR=build/asan or build/tsan) any report fails the
     # run, even when every test passed: a worker that reports and goes on (or is replaced) may
     # still have answered correctly.

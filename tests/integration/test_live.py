@@ -29,7 +29,8 @@ def setUpModule():
         var, http_port=harness.stack_module.free_port(),
         https_port=harness.stack_module.free_port(), build_dir=main.build,
         config_overrides={"server": dict(main.config["server"]), "auth": main.config["auth"],
-                          "database": main.config["database"], "workers": 1,
+                          "database": main.config["database"],
+                          "checkpoint": main.config["checkpoint"], "workers": 1,
                           "threadsPerWorker": 4, "live": SECOND_LIVE})
     harness.OTHER_STACKS.append(SECOND)
     SECOND.write_config()

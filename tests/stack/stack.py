@@ -4,7 +4,7 @@ worker pool and nginx, all under one var/ directory. `make run` and the integrat
 start it through this module, so what the tests prove is what `make run` runs.
 
 Command line:
-    stack.py run   [--var DIR] [--http-port N] [--https-port N] [--config FILE]
+    stack.py run   [--var DIR] [--http-port N] [--https-port N] [--config FILE] [--replicas N]
     stack.py token --var DIR AUTH_ID [--pod P] [--email E] [--name N]
 """
 
@@ -65,8 +65,9 @@ class Stack:
     """Starts and stops everything; each piece is a child process of this one."""
 
     def __init__(self, var_dir, http_port=8080, https_port=8443, config_file=None,
-                 build_dir=None, config_overrides=None, request_rate="2000r/s"):
+                 build_dir=None, config_overrides=None, request_rate="2000r/s", replicas=0):
         self.var = os.path.abspath(var_dir)
+        self.replicas = replicas  # hot standbys of the private cluster (SPEC §14)
         self.request_rate = request_rate  # nginx's first-line limit_req rate per address
         self.http_port = http_port
         self.https_port = https_port
@@ -96,6 +97,23 @@ class Stack:
 
     def pg_outside_var(self):
         return self.pg_root != os.path.join(self.var, "pg")
+
+    def replica_root(self, k):
+        """var/replica{k}, or beside the cluster when that lives outside var."""
+        if self.pg_outside_var():
+            return f"{self.pg_root}-replica{k}"
+        return os.path.join(self.var, f"replica{k}")
+
+    def replica_socket_dir(self, k):
+        return os.path.join(self.replica_root(k), "run")
+
+    def cluster_roots(self):
+        """Every directory a cluster of this stack lives in: the primary's, each replica's."""
+        return [self.pg_root] + [self.replica_root(k) for k in range(1, self.replicas + 1)]
+
+    def serves_replicas(self):
+        """Whether the config names the replicas of this stack (not those of a user's config)."""
+        return self.replicas > 0 and self.config["database"].get("host") == self.pg_socket_dir
 
     # ---- PostgreSQL -------------------------------------------------------------------------
     def init_cluster(self):
@@ -129,24 +147,83 @@ class Stack:
                         stdout=subprocess.DEVNULL)
         os.makedirs(self.pg_socket_dir, exist_ok=True)
         shutil.chown(self.pg_socket_dir, "postgres", "postgres")
-        log = open(os.path.join(self.pg_root, "postgres.log"), "ab")
-        self.processes["postgres"] = subprocess.Popen(
-            ["runuser", "-u", "postgres", "--", f"{PG_BIN}/postgres", "-D", self.pg_data,
-             "-k", self.pg_socket_dir, "-c", "listen_addresses=", "-c", "max_connections=300",
-             "-c", "shared_buffers=256MB", "-c", "synchronous_commit=on",
-             "-c", "fsync=on"],
+        self._start_server("postgres", self.pg_data, self.pg_socket_dir,
+                           os.path.join(self.pg_root, "postgres.log"))
+
+    # A standby needs max_connections (and the other limits) at least as high as its primary's.
+    SERVER_SETTINGS = ["listen_addresses=", "max_connections=300", "shared_buffers=256MB",
+                       "synchronous_commit=on", "fsync=on", "hot_standby_feedback=on"]
+
+    def _start_server(self, name, data, socket_dir, log_path):
+        log = open(log_path, "ab")
+        settings = [arg for setting in self.SERVER_SETTINGS for arg in ("-c", setting)]
+        self.processes[name] = subprocess.Popen(
+            ["runuser", "-u", "postgres", "--", f"{PG_BIN}/postgres", "-D", data,
+             "-k", socket_dir] + settings,
             stdout=log, stderr=log, start_new_session=True)
         deadline = time.time() + 30
         while time.time() < deadline:
             ready = subprocess.run([f"{PG_BIN}/pg_isready", "-q", "-U", "postgres", "-h",
-                                    self.pg_socket_dir],
+                                    socket_dir],
                                    check=False)
             if ready.returncode == 0:
                 return
-            if self.processes["postgres"].poll() is not None:
+            if self.processes[name].poll() is not None:
                 break
             time.sleep(0.1)
-        raise RuntimeError("PostgreSQL did not start; see " + log.name)
+        raise RuntimeError(f"PostgreSQL ({name}) did not start; see {log_path}")
+
+    def start_replica(self, k):
+        """Replica k: a hot standby streaming from the primary, made anew from a base backup
+        (`pg_basebackup -R`) each start, so it never needs WAL the primary has recycled."""
+        root, name = self.replica_root(k), f"replica{k}"
+        data, socket_dir = os.path.join(root, "data"), self.replica_socket_dir(k)
+        if os.path.exists(os.path.join(data, "PG_VERSION")):
+            status = subprocess.run(["runuser", "-u", "postgres", "--", f"{PG_BIN}/pg_ctl", "-D",
+                                     data, "status"], capture_output=True, check=False)
+            if status.returncode == 0:
+                as_postgres([f"{PG_BIN}/pg_ctl", "-D", data, "stop", "-m", "immediate"],
+                            stdout=subprocess.DEVNULL)
+        shutil.rmtree(data, ignore_errors=True)
+        for directory in (root, data, socket_dir):
+            os.makedirs(directory, exist_ok=True)
+            shutil.chown(directory, "postgres", "postgres")
+        os.chmod(data, 0o700)
+        as_postgres([f"{PG_BIN}/pg_basebackup", "-h", self.pg_socket_dir, "-U", "postgres",
+                     "-D", data, "-R", "-X", "stream", "-c", "fast"],
+                    stdout=subprocess.DEVNULL)
+        self._start_server(name, data, socket_dir, os.path.join(root, "postgres.log"))
+
+    def replica_psql(self, k, sql):
+        return subprocess.run([f"{PG_BIN}/psql", "-h", self.replica_socket_dir(k), "-U",
+                               "postgres", "-d", "webpods", "-v", "ON_ERROR_STOP=1", "-qAt",
+                               "-c", sql], check=True, capture_output=True, text=True).stdout
+
+    def replica_pids(self, k):
+        """The postmaster of replica k and every process it forked (each of which leads a
+        process group of its own, so no one signal to a group reaches them all)."""
+        with open(os.path.join(self.replica_root(k), "data", "postmaster.pid")) as pid_file:
+            postmaster = int(pid_file.readline())
+        children = []
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    fields = stat.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue  # exited meanwhile
+            if int(fields[1]) == postmaster:
+                children.append(int(entry))
+        return [postmaster] + children
+
+    def signal_replica(self, k, sig):
+        """Sends sig (SIGSTOP, SIGCONT) to every process of replica k."""
+        for pid in self.replica_pids(k):
+            try:
+                os.kill(pid, sig)
+            except ProcessLookupError:
+                pass
 
     def stop_postgres(self):
         self._stop("postgres", signal.SIGINT)  # fast shutdown
@@ -185,6 +262,10 @@ class Stack:
         if "database" not in config or config["database"].get("host") == self.pg_socket_dir:
             config["database"] = {"host": self.pg_socket_dir, "port": 5432,
                                   "name": "webpods", "user": "webpods"}
+            if self.replicas:
+                config["database"]["replicas"] = [
+                    {"host": self.replica_socket_dir(k), "port": 5432}
+                    for k in range(1, self.replicas + 1)]
         # Checkpoints are signed (SPEC §12): a config naming no key gets the one under var/.
         if not config.get("checkpoint", {}).get("keyFile"):
             config.setdefault("checkpoint", {})["keyFile"] = self.checkpoint_key_path
@@ -333,6 +414,9 @@ class Stack:
         self.start_postgres()
         self.ensure_database()
         self.migrate()
+        if self.serves_replicas():
+            for k in range(1, self.replicas + 1):
+                self.start_replica(k)
         self.ensure_certificate()
         self.ensure_checkpoint_key()
         self.start_workers()
@@ -340,8 +424,15 @@ class Stack:
 
     def stop(self):
         supervisors = [name for name in self.processes if name.startswith("workers")]
-        for name in ["nginx"] + supervisors + ["postgres"]:
-            self._stop(name, signal.SIGINT if name == "postgres" else signal.SIGTERM)
+        replicas = [f"replica{k}" for k in range(1, self.replicas + 1)]
+        for name in ["nginx"] + supervisors + replicas + ["postgres"]:
+            if name.startswith("replica") and name in self.processes:
+                try:  # a test may have stopped it
+                    self.signal_replica(int(name[len("replica"):]), signal.SIGCONT)
+                except OSError:
+                    pass
+            self._stop(name, signal.SIGINT if name == "postgres" or name.startswith("replica")
+                       else signal.SIGTERM)
 
     def sanitizer_reports(self):
         """The sanitizer reports in the workers' log and in webpodsctl's stderr so far (a
@@ -387,6 +478,7 @@ def main():
     parser.add_argument("--http-port", type=int, default=8080)
     parser.add_argument("--https-port", type=int, default=8443)
     parser.add_argument("--config")
+    parser.add_argument("--replicas", type=int, default=0)
     parser.add_argument("--pod")
     parser.add_argument("--email", default="")
     parser.add_argument("--name", default="")
@@ -408,7 +500,7 @@ def main():
         print(result.stdout.strip())
         sys.exit(result.returncode)
 
-    stack = Stack(args.var, args.http_port, args.https_port, args.config)
+    stack = Stack(args.var, args.http_port, args.https_port, args.config, replicas=args.replicas)
     stopping = []
 
     def request_stop(signum, frame):
@@ -429,8 +521,14 @@ def main():
               f"  try:   curl -H 'Host: {domain}' http://127.0.0.1:{args.http_port}/health\n"
               f"  logs:  {stack.var}/webpods.log, {stack.var}/nginx/error.log, "
               f"{stack.pg_root}/postgres.log", flush=True)
+        if stack.serves_replicas():
+            print("  replicas: " + ", ".join(
+                f"{stack.replica_root(k)} (log postgres.log)"
+                for k in range(1, stack.replicas + 1)), flush=True)
         while not stopping:
             for name, process in stack.processes.items():
+                if name.startswith("replica"):
+                    continue  # a replica that exits does not stop the stack (SPEC §14)
                 if process.poll() is not None:
                     print(f"{name} exited with {process.returncode}; stopping", flush=True)
                     stopping.append(0)
