@@ -350,46 +350,48 @@ BOOST_AUTO_TEST_CASE(live_settings_have_defaults_and_bounds) {
     BOOST_TEST(error_of(with(R"("live": {"pollMilliseconds": 0})")) ==
                "live.pollMilliseconds: must be a positive integer");
     BOOST_TEST(error_of(with(R"("live": {"keepalive": 5})")) == "live.keepalive: unknown key");
-    BOOST_AUTO_TEST_CASE(replicas_take_the_primary_credentials_unless_they_give_their_own) {
-        const Config config = parse(with(R"("database": {
+}
+
+BOOST_AUTO_TEST_CASE(replicas_take_the_primary_credentials_unless_they_give_their_own) {
+    const Config config = parse(with(R"("database": {
         "host": "primary.internal", "name": "pods", "user": "webpods",
         "password": "$WEBPODS_DB_PASSWORD", "connectTimeout": 3, "replicaTimeout": 2,
         "replicas": [{"host": "replica1.internal"},
                      {"host": "replica2.internal", "port": 5433, "user": "reader",
                       "password": "other"}]})"));
-        BOOST_TEST(config.database.connect_timeout == 3);
-        BOOST_TEST(config.database.replica_timeout == 2);
-        BOOST_REQUIRE(config.database.replicas.size() == 2U);
-        const Replica& first = config.database.replicas[0];
-        BOOST_TEST(first.host == "replica1.internal");
-        BOOST_TEST(first.port == 5432);
-        BOOST_TEST(first.name == "pods");
-        BOOST_TEST(first.user == "webpods");
-        BOOST_TEST(first.password == "db-from-env");
-        const Replica& second = config.database.replicas[1];
-        BOOST_TEST(second.port == 5433);
-        BOOST_TEST(second.name == "pods");
-        BOOST_TEST(second.user == "reader");
-        BOOST_TEST(second.password == "other");
-    }
+    BOOST_TEST(config.database.connect_timeout == 3);
+    BOOST_TEST(config.database.replica_timeout == 2);
+    BOOST_REQUIRE(config.database.replicas.size() == 2U);
+    const Replica& first = config.database.replicas[0];
+    BOOST_TEST(first.host == "replica1.internal");
+    BOOST_TEST(first.port == 5432);
+    BOOST_TEST(first.name == "pods");
+    BOOST_TEST(first.user == "webpods");
+    BOOST_TEST(first.password == "db-from-env");
+    const Replica& second = config.database.replicas[1];
+    BOOST_TEST(second.port == 5433);
+    BOOST_TEST(second.name == "pods");
+    BOOST_TEST(second.user == "reader");
+    BOOST_TEST(second.password == "other");
+}
 
-    BOOST_AUTO_TEST_CASE(database_timeouts_default_and_replicas_are_checked) {
-        const Config defaults = parse(with(R"("database": {"host": "/run/postgresql"})"));
-        BOOST_TEST(defaults.database.connect_timeout == 2);
-        BOOST_TEST(defaults.database.replica_timeout == 1);
-        BOOST_TEST(defaults.database.replicas.empty());
-        BOOST_TEST(error_of(with(R"("database": {"replicaTimeout": 0})")) ==
-                   "database.replicaTimeout: must be a positive integer");
-        BOOST_TEST(error_of(with(R"("database": {"connectTimeout": "2"})")) ==
-                   "database.connectTimeout: expected an integer");
-        BOOST_TEST(error_of(with(R"("database": {"replicas": {}})")) ==
-                   "database.replicas: expected an array");
-        BOOST_TEST(error_of(with(R"("database": {"replicas": [{"port": 5432}]})")) ==
-                   "database.replicas[0].host: required");
-        BOOST_TEST(error_of(with(R"("database": {"replicas": [{"host": "r", "lag": 1}]})")) ==
-                   "database.replicas[0].lag: unknown key");
-    }
+BOOST_AUTO_TEST_CASE(database_timeouts_default_and_replicas_are_checked) {
+    const Config defaults = parse(with(R"("database": {"host": "/run/postgresql"})"));
+    BOOST_TEST(defaults.database.connect_timeout == 2);
+    BOOST_TEST(defaults.database.replica_timeout == 1);
+    BOOST_TEST(defaults.database.replicas.empty());
+    BOOST_TEST(error_of(with(R"("database": {"replicaTimeout": 0})")) ==
+               "database.replicaTimeout: must be a positive integer");
+    BOOST_TEST(error_of(with(R"("database": {"connectTimeout": "2"})")) ==
+               "database.connectTimeout: expected an integer");
+    BOOST_TEST(error_of(with(R"("database": {"replicas": {}})")) ==
+               "database.replicas: expected an array");
+    BOOST_TEST(error_of(with(R"("database": {"replicas": [{"port": 5432}]})")) ==
+               "database.replicas[0].host: required");
+    BOOST_TEST(error_of(with(R"("database": {"replicas": [{"host": "r", "lag": 1}]})")) ==
+               "database.replicas[0].lag: unknown key");
+}
 
-    BOOST_AUTO_TEST_SUITE_END()
+BOOST_AUTO_TEST_SUITE_END()
 
 }  // namespace webpods::config
