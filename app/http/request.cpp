@@ -1,6 +1,9 @@
 // Request helpers: method names, header and cookie lookup, query-string decoding.
 #include "http/request.h"
 
+#include <algorithm>
+#include <utility>
+
 #include "encoding/encoding.h"
 #include "errors/errors.h"
 
@@ -114,51 +117,67 @@ QueryParams parse_query(std::string_view query_string) {
     return params;
 }
 
+namespace {
+
+// One entity tag at the front of `header` (RFC 9110 §8.8.3), removed from it with the list
+// separator after it: its opaque value without quotes, and whether it is weak. nullopt: the
+// front is not an entity tag.
+std::optional<std::pair<std::string_view, bool>> take_entity_tag(std::string_view& header) {
+    bool weak = false;
+    if (header.substr(0, 2) == "W/") {
+        weak = true;
+        header.remove_prefix(2);
+    }
+    // etagc = %x21 / %x23-7E / obs-text: anything visible but '"'.
+    if (header.size() < 2 || header.front() != '"') {
+        return std::nullopt;
+    }
+    const std::size_t close = header.find('"', 1);
+    if (close == std::string_view::npos) {
+        return std::nullopt;
+    }
+    const std::string_view tag = header.substr(1, close - 1);
+    const bool visible = std::all_of(tag.begin(), tag.end(), [](char c) {
+        return static_cast<unsigned char>(c) > 0x20 && c != 0x7f && c != ',';
+    });
+    if (!visible) {
+        return std::nullopt;
+    }
+    header = encoding::trim_blanks(header.substr(close + 1));
+    if (!header.empty()) {
+        if (header.front() != ',') {
+            return std::nullopt;
+        }
+        header = encoding::trim_blanks(header.substr(1));
+    }
+    return std::pair{tag, weak};
+}
+
+}  // namespace
+
 std::optional<std::string> parse_entity_tags(std::string_view header, TagComparison comparison) {
     header = encoding::trim_blanks(header);
     if (header == "*") {
         return std::string("*");
     }
+    if (header.empty()) {
+        return std::nullopt;
+    }
     std::string tags;
     bool any = false;
     while (!header.empty()) {
-        bool weak = false;
-        if (header.substr(0, 2) == "W/") {
-            weak = true;
-            header.remove_prefix(2);
-        }
-        // etagc = %x21 / %x23-7E / obs-text: anything visible but '"'.
-        if (header.size() < 2 || header.front() != '"') {
+        const auto tag = take_entity_tag(header);
+        if (!tag) {
             return std::nullopt;
-        }
-        const std::size_t close = header.find('"', 1);
-        if (close == std::string_view::npos) {
-            return std::nullopt;
-        }
-        const std::string_view tag = header.substr(1, close - 1);
-        for (const char c : tag) {
-            if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f || c == ',') {
-                return std::nullopt;
-            }
         }
         if (any) {
             tags += ',';
         }
-        if (weak && comparison == TagComparison::kStrong) {
+        if (tag->second && comparison == TagComparison::kStrong) {
             tags += "W/";
         }
-        tags.append(tag);
+        tags.append(tag->first);
         any = true;
-        header = encoding::trim_blanks(header.substr(close + 1));
-        if (!header.empty()) {
-            if (header.front() != ',') {
-                return std::nullopt;
-            }
-            header = encoding::trim_blanks(header.substr(1));
-        }
-    }
-    if (!any) {
-        return std::nullopt;
     }
     return tags;
 }

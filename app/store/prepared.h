@@ -61,8 +61,8 @@ public:
     struct Bytes {
         std::string_view bytes;
     };
-    Param(Bytes bytes)
-        : binary_(true), text_(bytes.bytes) {}  // NOLINT(google-explicit-constructor)
+    Param(Bytes bytes)  // NOLINT(google-explicit-constructor)
+        : binary_(true), text_(bytes.bytes) {}
 
     // Never copied or moved: text_ may point into owned_. initializer_list elements are
     // initialised in place.
@@ -82,7 +82,7 @@ private:
 
 // libpq's parallel arrays for a parameter list; the Params must outlive it.
 struct Wire {
-    explicit Wire(std::initializer_list<Param> params);
+    Wire(std::initializer_list<Param> params);
     int size() const { return static_cast<int>(values.size()); }
 
     std::vector<const char*> values;
