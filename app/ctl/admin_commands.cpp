@@ -86,6 +86,7 @@ int pods(store::Tx* tx, const config::Config& /*config*/, const Arguments& argum
         return 0;
     }
     std::vector<Row> rows;
+    rows.reserve(summaries.size());
     for (const auto& pod : summaries) {
         rows.push_back({pod.name,
                         printable(pod.owner_auth_id),
@@ -172,6 +173,7 @@ int users(store::Tx* tx, const config::Config& /*config*/, const Arguments& argu
         return 0;
     }
     std::vector<Row> rows;
+    rows.reserve(summaries.size());
     for (const auto& summary : summaries) {
         rows.push_back({summary.user.id,
                         printable(summary.user.auth_id),
@@ -224,6 +226,7 @@ int stats(store::Tx* tx, const config::Config& /*config*/, const Arguments& argu
         return 0;
     }
     std::vector<Row> rows;
+    rows.reserve(lines.size());
     for (const auto& [name, value] : lines) {
         rows.push_back({name, std::to_string(value)});
     }
