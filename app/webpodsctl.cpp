@@ -84,7 +84,7 @@ int verify(store::Tx& tx, const Arguments& arguments) {
                                first,
                                std::min(head.record_count, first + kVerifyBatchRecords),
                                kVerifyBatchBytes,
-                               [&](store::Record&& record) {
+                               [&](const store::RecordView& record) {
                                    chain::StoredRecord entry;
                                    entry.fields.index = record.index;
                                    entry.fields.previous_hash = record.previous_hash;

@@ -198,6 +198,20 @@ void FcgiRequest::write(const http::Response& response) const {
     put_bytes(response.body);
 }
 
+void FcgiRequest::send_head(const http::Response& response) {
+    put_bytes(cgi_head(response));
+}
+
+void FcgiRequest::send_body(std::string_view bytes) {
+    put_bytes(bytes);
+}
+
+void FcgiRequest::cut_short() {
+    if (request_.ipcFd >= 0) {
+        shutdown(request_.ipcFd, SHUT_RDWR);
+    }
+}
+
 void FcgiRequest::put_bytes(std::string_view bytes) const {
     // FCGX_PutStr takes an int length: a larger answer goes out in pieces, never as a negative
     // length.

@@ -36,13 +36,15 @@ private:
     std::timed_mutex accept_mutex_;
 };
 
-// One accept thread's request slot.
-class FcgiRequest {
+// One accept thread's request slot, and the Output its answers go to.
+class FcgiRequest final : public http::Output {
 public:
     explicit FcgiRequest(Listener& listener);
     ~FcgiRequest();  // finishes a request still open
     FcgiRequest(const FcgiRequest&) = delete;
     FcgiRequest& operator=(const FcgiRequest&) = delete;
+    FcgiRequest(FcgiRequest&&) = delete;
+    FcgiRequest& operator=(FcgiRequest&&) = delete;
 
     // Waits up to `timeout` for a request. true: a request is open until finish().
     bool accept(std::chrono::milliseconds timeout);
@@ -54,6 +56,14 @@ public:
 
     // Writes status, headers and body. For HEAD the body is left to nginx to drop.
     void write(const http::Response& response) const;
+    // The same in parts, for an answer streamed as it is produced (http::Output).
+    void send_head(const http::Response& response) override;
+    void send_body(std::string_view bytes) override;
+
+    // Ends a streamed answer that failed halfway: the connection is shut down without the
+    // request's end record, so nginx ends the client's answer unfinished instead of passing a
+    // truncated body as whole. finish() then closes it.
+    void cut_short();
 
     // Ends the request (FCGX_Finish_r).
     void finish();

@@ -118,7 +118,7 @@ http::Response event_stream(RequestContext& context, const store::PodContext& po
                                first,
                                std::min(count, first + kMaxBacklog),
                                context.worker.config.max_response_size,
-                               [&](store::Record&& record) {
+                               [&](const store::RecordView& record) {
                                    std::string event = record_event(record);
                                    if (next > first && backlog.size() + event.size() > budget) {
                                        return false;
@@ -152,7 +152,7 @@ http::Response long_poll(RequestContext& context,
     return response;
 }
 
-std::string record_event(const store::Record& record) {
+std::string record_event(const store::RecordView& record) {
     std::string data = record_json(record);
     // JSON content is embedded as stored. A line break in valid JSON can only be white space
     // between tokens (a string cannot hold a raw one), so a space takes its place and the event

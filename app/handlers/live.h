@@ -41,7 +41,7 @@ http::Response long_poll(RequestContext& context,
 
 // One record as an event: "id: <index>\nevent: record\ndata: <its JSON as in lists>\n\n", the
 // JSON on one line.
-std::string record_event(const store::Record& record);
+std::string record_event(const store::RecordView& record);
 
 enum class EndReason { kForbidden, kDeleted };
 

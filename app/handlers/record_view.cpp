@@ -55,23 +55,34 @@ bool is_active_type(std::string_view content_type) {
             media.compare(media.size() - kXmlSuffix.size(), kXmlSuffix.size(), kXmlSuffix) == 0);
 }
 
-std::string record_json(const store::Record& record) {
-    json::Writer writer;
-    write_record_json(writer, record);
-    return std::move(writer).take();
+namespace {
+
+// How a record's content appears in its JSON (SPEC §2).
+enum class ContentForm { kJson, kText, kBase64 };
+
+ContentForm content_form(const store::RecordView& record) {
+    if (is_json_type(record.content_type)) {
+        return ContentForm::kJson;  // validated as JSON when written
+    }
+    return encoding::is_valid_utf8(record.content) ? ContentForm::kText : ContentForm::kBase64;
 }
 
-void write_record_json(json::Writer& writer, const store::Record& record) {
+// Base64 goes out in slices of whole 3-byte groups, so a large binary record is never encoded
+// whole.
+constexpr std::size_t kBase64SliceBytes = 3 * 16 * 1024;
+
+std::size_t base64_size(std::size_t bytes) {
+    return (bytes + 2) / 3 * 4;
+}
+
+// The record as write_record_json writes it, its content written by write_content.
+template <typename WriteContent>
+void write_record_with(json::Writer& writer,
+                       const store::RecordView& record,
+                       ContentForm form,
+                       WriteContent&& write_content) {
     writer.begin_object().key("index").integer(record.index).key("content");
-    bool base64 = false;
-    if (is_json_type(record.content_type)) {
-        writer.raw_json(record.content);  // validated as JSON when written
-    } else if (encoding::is_valid_utf8(record.content)) {
-        writer.string(record.content);
-    } else {
-        writer.string(encoding::base64_encode(record.content));
-        base64 = true;
-    }
+    write_content(writer);
     writer.key("content_type").string(record.content_type).key("alias");
     if (record.alias) {
         writer.string(*record.alias);
@@ -85,10 +96,54 @@ void write_record_json(json::Writer& writer, const store::Record& record) {
         writer.string(record.previous_hash);
     }
     writer.key("author").string(record.author).key("timestamp").string(record.timestamp);
-    if (base64) {
+    if (form == ContentForm::kBase64) {
         writer.key("content_encoding").string("base64");
     }
     writer.end_object();
+}
+
+}  // namespace
+
+std::string record_json(const store::RecordView& record) {
+    json::Writer writer;
+    write_record_json(writer, record);
+    return std::move(writer).take();
+}
+
+void write_record_json(json::Writer& writer, const store::RecordView& record) {
+    const ContentForm form = content_form(record);
+    write_record_with(writer, record, form, [&record, form](json::Writer& out) {
+        switch (form) {
+            case ContentForm::kJson:
+                out.raw_json(record.content);
+                break;
+            case ContentForm::kText:
+                out.string(record.content);
+                break;
+            case ContentForm::kBase64:
+                out.open_string();
+                for (std::size_t at = 0; at < record.content.size(); at += kBase64SliceBytes) {
+                    out.string_part(
+                        encoding::base64_encode(record.content.substr(at, kBase64SliceBytes)));
+                }
+                out.close_string();
+                break;
+        }
+    });
+}
+
+std::size_t record_json_size(const store::RecordView& record) {
+    const ContentForm form = content_form(record);
+    std::size_t content_size = record.content.size();
+    if (form == ContentForm::kText) {
+        content_size = json::quoted_size(record.content);
+    } else if (form == ContentForm::kBase64) {
+        content_size = base64_size(record.content.size()) + 2;
+    }
+    // The record around an empty placeholder, which its content then replaces.
+    json::Writer frame;
+    write_record_with(frame, record, form, [](json::Writer& out) { out.raw_json({}); });
+    return frame.size() + content_size;
 }
 
 http::Response raw_record_response(const http::Request& request,

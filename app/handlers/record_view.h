@@ -1,6 +1,7 @@
 // How a record is shown: as JSON (SPEC §2 write answer and lists) or as its raw bytes.
 #pragma once
 
+#include <cstddef>
 #include <string>
 
 #include "http/request.h"
@@ -13,10 +14,14 @@ namespace webpods::handlers {
 // {"index","content","content_type","alias","hash","previous_hash","author","timestamp"}:
 // content is the JSON value for application/json, text for UTF-8, else base64 with
 // "content_encoding":"base64".
-std::string record_json(const store::Record& record);
+std::string record_json(const store::RecordView& record);
 
 // record_json written as the next value of `writer`.
-void write_record_json(json::Writer& writer, const store::Record& record);
+void write_record_json(json::Writer& writer, const store::RecordView& record);
+
+// How many bytes write_record_json writes for the record, counted without rendering its
+// content, so an answer can decide whether it fits before it sends any of it.
+std::size_t record_json_size(const store::RecordView& record);
 
 // How long a raw answer may be cached: a by-index read never changes, a relative one does.
 enum class Caching { kImmutable, kRevalidate };

@@ -2,6 +2,7 @@
 #include "handlers/streams.h"
 
 #include <algorithm>
+#include <functional>
 
 #include "errors/errors.h"
 #include "handlers/live.h"
@@ -85,8 +86,9 @@ struct Written {
     long long last_index = -1;  // when count > 0
 };
 
-// Writes the records of [first, end) into writer as the value of "records", one row at a time,
-// and stops before the answer would pass server.maxResponseSize (SPEC §10); the first record is
+// Writes the records of [first, end) into writer as the value of "records", one row at a time
+// as PostgreSQL hands them over, and stops before the answer would pass server.maxResponseSize
+// (SPEC §10): each record's size is known before any of it is written. The first record is
 // written whatever its size. The records are consecutive from first.
 Written write_records(RequestContext& context,
                       const store::Stream& stream,
@@ -102,19 +104,33 @@ Written write_records(RequestContext& context,
         first,
         std::min(end, first + kMaxListLimit),
         context.worker.config.max_response_size,
-        [&](store::Record&& record) {
-            const json::Writer::Mark before = writer.mark();
-            write_record_json(writer, record);
-            if (written.count > 0 && writer.text().size() + kAnswerTailBytes > budget) {
-                writer.rewind(before);
+        [&](const store::RecordView& record) {
+            const std::size_t separator = written.count > 0 ? 1 : 0;
+            if (written.count > 0 &&
+                writer.size() + separator + record_json_size(record) + kAnswerTailBytes > budget) {
                 return false;
             }
+            write_record_json(writer, record);
             ++written.count;
             written.last_index = record.index;
             return true;
         });
     writer.end_array();
     return written;
+}
+
+// A JSON answer whose text `write` produces into a streaming writer: it goes to the client
+// piece by piece while the request's transaction reads the rows (http::Response::produce_body).
+// `write` runs inside the pipeline, where `context` still lives but the handler's locals (a pod
+// context it loaded, say) do not: it captures what else it needs by value.
+http::Response streamed_json(std::function<void(json::Writer&)> write) {
+    http::Response response = http::Response::json(200, {});
+    response.produce_body = [write = std::move(write)](const http::BodySink& sink) {
+        json::Writer writer(sink);
+        write(writer);
+        writer.flush();
+    };
+    return response;
 }
 
 http::Response record_range(RequestContext& context,
@@ -130,17 +146,18 @@ http::Response record_range(RequestContext& context,
     if (first > end) {
         throw Error(Code::kInvalidRange);
     }
-    json::Writer writer;
-    writer.begin_object().key("records");
-    const Written written = write_records(context, stream, first, end, writer);
-    const long long returned_end = first + written.count;
-    writer.key("range").begin_object().key("start").integer(first).key("end").integer(returned_end);
-    writer.end_object().key("total").integer(written.count);
-    if (returned_end < end) {
-        writer.key("has_more").boolean(true);
-    }
-    writer.end_object();
-    return http::Response::json(200, std::move(writer).take());
+    return streamed_json([&context, stream, first, end](json::Writer& writer) {
+        writer.begin_object().key("records");
+        const Written written = write_records(context, stream, first, end, writer);
+        const long long returned_end = first + written.count;
+        writer.key("range").begin_object().key("start").integer(first);
+        writer.key("end").integer(returned_end).end_object();
+        writer.key("total").integer(written.count);
+        if (returned_end < end) {
+            writer.key("has_more").boolean(true);
+        }
+        writer.end_object();
+    });
 }
 
 long long positive_limit(const http::QueryParams& query) {
@@ -174,18 +191,19 @@ http::Response record_list(RequestContext& context, const store::PodContext& pod
         return long_poll(context, pod, first, limit, *wait);  // SPEC §11
     }
     const long long end = std::min(count, first + limit);
-    json::Writer writer;
-    writer.begin_object().key("records");
-    const Written written = write_records(context, stream, first, end, writer);
-    writer.key("total").integer(count).key("has_more").boolean(first + written.count < count);
-    writer.key("next_index");
-    if (written.count > 0) {
-        writer.integer(written.last_index);
-    } else {
-        writer.null();
-    }
-    writer.end_object();
-    return http::Response::json(200, std::move(writer).take());
+    return streamed_json([&context, stream, first, end, count](json::Writer& writer) {
+        writer.begin_object().key("records");
+        const Written written = write_records(context, stream, first, end, writer);
+        writer.key("total").integer(count);
+        writer.key("has_more").boolean(first + written.count < count);
+        writer.key("next_index");
+        if (written.count > 0) {
+            writer.integer(written.last_index);
+        } else {
+            writer.null();
+        }
+        writer.end_object();
+    });
 }
 
 http::Response read_stream(RequestContext& context,

@@ -5,12 +5,16 @@
 
 namespace webpods::json {
 
-void append_quoted(std::string& out, std::string_view text) {
-    static constexpr std::string_view kEscaped = "\"\\\b\f\n\r\t";
-    static constexpr std::string_view kEscapeLetters = "\"\\bfnrt";
-    static constexpr std::string_view kHexDigits = "0123456789abcdef";
-    out.reserve(out.size() + text.size() + 2);
-    out += '"';
+namespace {
+
+constexpr std::string_view kEscaped = "\"\\\b\f\n\r\t";
+constexpr std::string_view kEscapeLetters = "\"\\bfnrt";
+constexpr std::string_view kHexDigits = "0123456789abcdef";
+constexpr std::size_t kUnicodeEscapeBytes = 6;  // \u00xx
+
+// append_quoted without the quotes.
+void append_escaped(std::string& out, std::string_view text) {
+    out.reserve(out.size() + text.size());
     for (const char c : text) {
         const auto byte = static_cast<unsigned char>(c);
         if (const std::size_t i = kEscaped.find(c); i != std::string_view::npos) {
@@ -24,7 +28,29 @@ void append_quoted(std::string& out, std::string_view text) {
             out += c;
         }
     }
+}
+
+}  // namespace
+
+void append_quoted(std::string& out, std::string_view text) {
+    out.reserve(out.size() + text.size() + 2);
     out += '"';
+    append_escaped(out, text);
+    out += '"';
+}
+
+std::size_t quoted_size(std::string_view text) {
+    std::size_t size = 2;
+    for (const char c : text) {
+        if (kEscaped.find(c) != std::string_view::npos) {
+            size += 2;
+        } else if (static_cast<unsigned char>(c) < 0x20) {
+            size += kUnicodeEscapeBytes;
+        } else {
+            ++size;
+        }
+    }
+    return size;
 }
 
 std::string quote(std::string_view text) {
@@ -79,9 +105,29 @@ Writer& Writer::key(std::string_view name) {
 }
 
 Writer& Writer::string(std::string_view text) {
+    return open_string().string_part(text).close_string();
+}
+
+Writer& Writer::open_string() {
     separate();
-    append_quoted(text_, text);
+    text_ += '"';
+    return *this;
+}
+
+Writer& Writer::string_part(std::string_view text) {
+    while (!text.empty()) {
+        const std::string_view slice = text.substr(0, kPieceBytes);
+        append_escaped(text_, slice);
+        text.remove_prefix(slice.size());
+        spill();
+    }
+    return *this;
+}
+
+Writer& Writer::close_string() {
+    text_ += '"';
     after_value_ = true;
+    spill();
     return *this;
 }
 
@@ -108,9 +154,28 @@ Writer& Writer::null() {
 
 Writer& Writer::raw_json(std::string_view already_valid_json) {
     separate();
-    text_ += already_valid_json;
+    while (!already_valid_json.empty()) {
+        const std::string_view slice = already_valid_json.substr(0, kPieceBytes);
+        text_ += slice;
+        already_valid_json.remove_prefix(slice.size());
+        spill();
+    }
     after_value_ = true;
     return *this;
+}
+
+void Writer::spill() {
+    if (sink_ && text_.size() >= kPieceBytes) {
+        flush();
+    }
+}
+
+void Writer::flush() {
+    if (sink_ && !text_.empty()) {
+        sink_(text_);
+        sent_ += text_.size();
+        text_.clear();
+    }
 }
 
 std::string Writer::take() && {

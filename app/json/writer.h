@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -17,6 +18,9 @@ void append_quoted(std::string& out, std::string_view text);
 // append_quoted into a new string.
 std::string quote(std::string_view text);
 
+// How many bytes append_quoted(text) appends, quotes included, counted without writing them.
+std::size_t quoted_size(std::string_view text);
+
 // Compact JSON written front to back into one string; the writer puts the commas and colons.
 // The caller keeps the shape valid: every key() inside an object is followed by exactly one
 // value or container, begin_* and end_* nest, and nothing follows the outermost value. The
@@ -24,8 +28,19 @@ std::string quote(std::string_view text);
 //   json::Writer writer;
 //   writer.begin_object().key("index").integer(3).key("alias").null().end_object();
 //   std::move(writer).take() == R"({"index":3,"alias":null})"
+//
+// With a sink the writer streams: what it writes goes to the sink in pieces of about
+// kPieceBytes, a long string or raw value in slices, so no value is ever held whole (an answer
+// written to the client while its rows arrive, SPEC §10). mark(), rewind(), text() and take()
+// then see only what is still held; the caller sends the rest with flush().
 class Writer {
 public:
+    using Sink = std::function<void(std::string_view)>;
+    static constexpr std::size_t kPieceBytes = 64 * 1024;
+
+    Writer() = default;
+    explicit Writer(Sink sink) : sink_(std::move(sink)) {}
+
     Writer& begin_object();
     Writer& end_object();
     Writer& begin_array();
@@ -33,6 +48,11 @@ public:
     // An object member's name; the next call writes its value.
     Writer& key(std::string_view name);
     Writer& string(std::string_view text);  // escaped as append_quoted does
+    // One string value written in parts, each escaped as append_quoted does:
+    // open_string().string_part(a).string_part(b).close_string() writes the string a + b.
+    Writer& open_string();
+    Writer& string_part(std::string_view text);
+    Writer& close_string();
     Writer& integer(std::int64_t value);
     Writer& boolean(bool value);
     Writer& null();
@@ -49,15 +69,23 @@ public:
     Mark mark() const { return {text_.size(), after_value_}; }
     void rewind(const Mark& mark);
 
-    // The text written so far.
+    // The text written so far (with a sink: not yet sent).
     const std::string& text() const { return text_; }
+    // Every byte written so far, sent or held.
+    std::size_t size() const { return sent_ + text_.size(); }
+    // Sends what is held to the sink (with none, does nothing).
+    void flush();
     // The text written, moved out; the writer is left empty.
     std::string take() &&;
 
 private:
     // Writes the comma a value or key needs after the sibling before it.
     void separate();
+    // Sends the text held once it reaches kPieceBytes (with a sink).
+    void spill();
 
+    Sink sink_;
+    std::size_t sent_ = 0;
     std::string text_;
     bool after_value_ = false;  // the last thing written was a complete value
 };

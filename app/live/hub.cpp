@@ -578,8 +578,8 @@ private:
         with_database([&](store::Tx& tx) {
             records.clear();
             store::for_each_record(
-                tx, stream_id, first, end, kBatchBytes, [&records](store::Record&& record) {
-                    records.push_back(std::move(record));
+                tx, stream_id, first, end, kBatchBytes, [&records](const store::RecordView& record) {
+                    records.push_back(store::to_record(record));
                     return true;
                 });
         });

@@ -204,12 +204,34 @@ store::Retry retry_of(http::Method method) {
                : store::Retry::kAfterRollback;
 }
 
+void add_rate_limit_headers(http::Response& response,
+                            const std::optional<handlers::RateLimitStatus>& status) {
+    if (status) {
+        for (auto& [name, value] : handlers::rate_limit_headers(*status)) {
+            response.set_header(std::move(name), std::move(value));
+        }
+    }
+}
+
+// Sends a streamed answer while the transaction that reads its rows is open. Once the head is
+// out, a failure can no longer become an error envelope (nor be retried).
+void send_streamed(http::Response& response, http::Output& output) {
+    output.send_head(response);
+    try {
+        response.produce_body([&output](std::string_view piece) { output.send_body(piece); });
+    } catch (const std::exception& error) {
+        throw http::AnswerCutShort(error.what());
+    }
+    response.sent = true;
+}
+
 }  // namespace
 
 http::Response run_pipeline(const Route& route,
                             const handlers::Worker& worker,
                             const http::Request& request,
-                            handlers::RouteParams params) {
+                            handlers::RouteParams params,
+                            http::Output& output) {
     http::QueryParams query = http::parse_query(request.query_string);
     if (route.lease == Lease::kNone) {
         RequestContext context{
@@ -223,8 +245,9 @@ http::Response run_pipeline(const Route& route,
         context.principal = authenticate(route.auth, context);
         check_origin(context);
         status = charge_and_load(route, context);
+        http::Response answer;
         try {
-            return route.handler(context);
+            answer = route.handler(context);
         } catch (Error& error) {
             if (status) {
                 for (auto& [name, value] : handlers::rate_limit_headers(*status)) {
@@ -233,11 +256,14 @@ http::Response run_pipeline(const Route& route,
             }
             throw;
         }
-    });
-    if (status) {
-        for (auto& [name, value] : handlers::rate_limit_headers(*status)) {
-            response.set_header(std::move(name), std::move(value));
+        if (answer.produce_body) {
+            add_rate_limit_headers(answer, status);
+            send_streamed(answer, output);
         }
+        return answer;
+    });
+    if (!response.sent) {
+        add_rate_limit_headers(response, status);
     }
     return response;
 }

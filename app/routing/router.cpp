@@ -88,7 +88,9 @@ RouteMatch match_route(HostKind host,
     throw errors::Error(errors::Code::kNotFound);
 }
 
-http::Response dispatch(const handlers::Worker& worker, const http::Request& request) {
+http::Response dispatch(const handlers::Worker& worker,
+                        const http::Request& request,
+                        http::Output& output) {
     const ids::HostClass host = ids::classify_host(request.host, worker.config.domain);
     switch (host.kind) {
         case HostKind::kUnknown:
@@ -112,7 +114,7 @@ http::Response dispatch(const handlers::Worker& worker, const http::Request& req
         params.stream_id = path.substr(1);
     }
     RouteMatch match = match_route(host.kind, request.method, path, std::move(params));
-    return run_pipeline(*match.route, worker, request, std::move(match.params));
+    return run_pipeline(*match.route, worker, request, std::move(match.params), output);
 }
 
 }  // namespace webpods::routing

@@ -25,7 +25,10 @@ RouteMatch match_route(HostKind host,
                        const std::string& path,
                        handlers::RouteParams params);
 
-// Answers one request; throws errors::Error for every client mistake.
-http::Response dispatch(const handlers::Worker& worker, const http::Request& request);
+// Answers one request; throws errors::Error for every client mistake. A streamed answer is
+// written to `output` before this returns (Response::sent).
+http::Response dispatch(const handlers::Worker& worker,
+                        const http::Request& request,
+                        http::Output& output);
 
 }  // namespace webpods::routing

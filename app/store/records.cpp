@@ -140,7 +140,7 @@ void for_each_record(Tx& tx,
                      long long first,
                      long long end,
                      long long max_content_bytes,
-                     const std::function<bool(Record&&)>& visit) {
+                     const std::function<bool(const RecordView&)>& visit) {
     if (first >= end) {
         return;
     }
@@ -153,13 +153,13 @@ void for_each_record(Tx& tx,
     if (reads_from_replicas(tx)) {
         tx.replicas().each(
             kRecordRangeWithin, {stream_id, first, end, max_content_bytes}, [&](const Rows& rows) {
-                Record record = record_from(rows, 0);
+                const RecordView record = record_view_from(rows, 0);
                 if (record.index != next) {
                     return false;  // not the record that comes next: the primary decides
                 }
                 ++next;
                 content_bytes += static_cast<long long>(record.content.size());
-                wanted = visit(std::move(record));
+                wanted = visit(record);
                 return wanted;
             });
         if (!wanted || next == end || content_bytes >= max_content_bytes) {
@@ -169,7 +169,7 @@ void for_each_record(Tx& tx,
     execute_each(tx,
                  kRecordRangeWithin,
                  {stream_id, next, end, max_content_bytes - content_bytes},
-                 [&visit](const Rows& rows) { return visit(record_from(rows, 0)); });
+                 [&visit](const Rows& rows) { return visit(record_view_from(rows, 0)); });
 }
 
 }  // namespace webpods::store

@@ -3,8 +3,6 @@
 
 #include <soci/soci.h>
 
-#include "encoding/encoding.h"
-#include "errors/errors.h"
 
 namespace webpods::store {
 
@@ -18,15 +16,6 @@ bool is_null(const soci::row& row, const std::string& column) {
     return row.get_indicator(column) != soci::i_ok;
 }
 
-// PostgreSQL's encode(bytea, 'hex'): two lower-case digits per byte.
-std::string bytes_of_hex(const std::string& hex) {
-    auto bytes = encoding::hex_decode(hex);
-    if (!bytes) {
-        throw errors::internal_error("bytea column is not hex");
-    }
-    return std::move(*bytes);
-}
-
 // Row `row` of a binary result, its columns named prefix + column.
 class Columns {
 public:
@@ -36,6 +25,9 @@ public:
     bool is_null(std::string_view column) const { return rows_.is_null(row_, number(column)); }
     long long integer(std::string_view column) const { return rows_.integer(row_, number(column)); }
     std::string text(std::string_view column) const { return rows_.text(row_, number(column)); }
+    std::string_view bytes(std::string_view column) const {
+        return rows_.bytes(row_, number(column));
+    }
 
 private:
     int number(std::string_view column) const {
@@ -49,20 +41,24 @@ private:
 
 }  // namespace
 
-Record record_from(const Rows& rows, int row, std::string_view prefix) {
+RecordView record_view_from(const Rows& rows, int row, std::string_view prefix) {
     const Columns columns(rows, row, prefix);
-    Record record;
+    RecordView record;
     record.index = columns.integer("index");
-    record.content = columns.text("content");
-    record.content_type = columns.text("content_type");
+    record.content = columns.bytes("content");
+    record.content_type = columns.bytes("content_type");
     if (!columns.is_null("alias")) {
-        record.alias = columns.text("alias");
+        record.alias = columns.bytes("alias");
     }
-    record.author = columns.text("author");
-    record.hash = columns.text("hash");
-    record.previous_hash = columns.text("previous_hash");
-    record.timestamp = columns.text("timestamp");
+    record.author = columns.bytes("author");
+    record.hash = columns.bytes("hash");
+    record.previous_hash = columns.bytes("previous_hash");
+    record.timestamp = columns.bytes("timestamp");
     return record;
+}
+
+Record record_from(const Rows& rows, int row, std::string_view prefix) {
+    return to_record(record_view_from(rows, row, prefix));
 }
 
 std::optional<StreamHead> head_from(const Rows& rows, int row, std::string_view prefix) {
@@ -88,22 +84,6 @@ std::optional<Stream> stream_from(const Rows& rows, int row, std::string_view pr
     stream.creator_id = columns.text("creator_id");
     stream.created_at = columns.text("created_at");
     return stream;
-}
-
-Record record_from(const soci::row& row, std::string_view prefix) {
-    Record record;
-    record.index = row.get<long long>(named(prefix, "index"));
-    record.content = bytes_of_hex(row.get<std::string>(named(prefix, "content_hex")));
-    record.content_type = row.get<std::string>(named(prefix, "content_type"));
-    const std::string alias = named(prefix, "alias");
-    if (!is_null(row, alias)) {
-        record.alias = row.get<std::string>(alias);
-    }
-    record.author = row.get<std::string>(named(prefix, "author"));
-    record.hash = row.get<std::string>(named(prefix, "hash"));
-    record.previous_hash = row.get<std::string>(named(prefix, "previous_hash"));
-    record.timestamp = row.get<std::string>(named(prefix, "timestamp"));
-    return record;
 }
 
 std::optional<StreamHead> head_from(const soci::row& row, std::string_view prefix) {

@@ -14,9 +14,6 @@
 
 namespace webpods::store {
 
-// The record_row columns of `row`, each named prefix + column.
-Record record_from(const soci::row& row, std::string_view prefix = {});
-
 // The stream_row columns of `row`, each named prefix + column; nullopt when the id is NULL (an
 // outer join found no stream).
 std::optional<Stream> stream_from(const soci::row& row, std::string_view prefix = {});
@@ -26,9 +23,11 @@ std::optional<StreamHead> head_from(const soci::row& row, std::string_view prefi
 
 User user_from(const soci::row& row);
 
-// The same from row `row` of a prepared statement's binary result (record_row's `content`
-// column rather than `content_hex`).
+// The record_row columns of row `row` of a prepared statement's binary result, each named
+// prefix + column.
 Record record_from(const Rows& rows, int row, std::string_view prefix = {});
+// The same in place: the view points into `rows`.
+RecordView record_view_from(const Rows& rows, int row, std::string_view prefix = {});
 std::optional<Stream> stream_from(const Rows& rows, int row, std::string_view prefix = {});
 std::optional<StreamHead> head_from(const Rows& rows, int row, std::string_view prefix);
 

@@ -32,8 +32,13 @@ http::Response handle(const handlers::Worker& worker, fcgi::FcgiRequest& slot) {
     try {
         const http::Request request =
             slot.read(static_cast<std::size_t>(worker.config.max_payload_size));
-        http::Response response = routing::dispatch(worker, request);
-        return response;
+        return routing::dispatch(worker, request, slot);
+    } catch (const http::AnswerCutShort& failure) {
+        log_error(std::string("answer cut short: ") + failure.what());
+        slot.cut_short();
+        http::Response gone;
+        gone.sent = true;
+        return gone;
     } catch (const errors::Error& error) {
         if (error.kind() == errors::Kind::kInternal || error.kind() == errors::Kind::kUnavailable) {
             log_error(std::string(error.public_code()) + ": " + error.detail());
@@ -65,7 +70,9 @@ void serve(const handlers::Worker& worker,
             }
             response = http::error_response(errors::Error(errors::Code::kLiveReadersFull));
         }
-        slot.write(response);
+        if (!response.sent) {
+            slot.write(response);
+        }
         slot.finish();
     }
 }

@@ -185,6 +185,11 @@ def check_against_database(var):
     try:
         os.makedirs(var, exist_ok=True)
         stack.write_config()
+        # The checkpoint signing key (SPEC §12), made by the installed webpodsctl.
+        keygen = run(["/usr/bin/webpodsctl", "keygen", stack.checkpoint_key_path,
+                      "--name", stack.config["server"]["domain"]], cwd="/")
+        if keygen.returncode != 0:
+            fail(f"installed webpodsctl keygen: exit {keygen.returncode}: {keygen.stderr}")
         stack.init_cluster()
         stack.start_postgres()
         stack.ensure_database()

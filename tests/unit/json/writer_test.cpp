@@ -1,7 +1,9 @@
 // The exact bytes json::quote and json::Writer produce: escapes, commas, nesting, raw values.
 #include "json/writer.h"
 
+#include <algorithm>
 #include <boost/test/unit_test.hpp>
+#include <cstddef>
 #include <cstdint>
 #include <limits>
 #include <string>
@@ -154,6 +156,42 @@ BOOST_AUTO_TEST_CASE(rewind_to_the_start_of_an_array_needs_no_comma) {
     writer.rewind(empty);
     writer.integer(2).end_array();
     BOOST_TEST(writer.text() == "[2]");
+}
+
+BOOST_AUTO_TEST_CASE(quoted_size_counts_what_append_quoted_writes) {
+    std::string every_byte;
+    for (int byte = 0; byte < 256; ++byte) {
+        every_byte += static_cast<char>(byte);
+    }
+    for (const std::string_view text :
+         {std::string_view{}, std::string_view("plain"), std::string_view(R"(a"b\c)"),
+          std::string_view(every_byte)}) {
+        BOOST_TEST(json::quoted_size(text) == json::quote(text).size());
+    }
+}
+
+BOOST_AUTO_TEST_CASE(a_streaming_writer_sends_long_values_in_bounded_pieces) {
+    // A string and a raw value of several pieces each, with escapes across piece borders.
+    const std::string text(3 * json::Writer::kPieceBytes + 17, '\n');
+    const std::string raw = "[" + std::string(2 * json::Writer::kPieceBytes, '1') + "]";
+    std::string sent;
+    std::size_t largest = 0;
+    json::Writer streamed([&](std::string_view piece) {
+        sent += piece;
+        largest = std::max(largest, piece.size());
+    });
+    json::Writer held;
+    for (json::Writer* writer : {&streamed, &held}) {
+        writer->begin_object().key("text").string(text).key("raw").raw_json(raw);
+        writer->key("parts").open_string().string_part("a\"").string_part("b").close_string();
+        writer->end_object();
+    }
+    BOOST_TEST(streamed.size() == held.text().size());
+    streamed.flush();
+    BOOST_TEST(sent == held.text());
+    BOOST_TEST(streamed.text().empty());
+    // A piece is at most what one slice of kPieceBytes can escape to, plus what was held.
+    BOOST_TEST(largest <= 2 * json::Writer::kPieceBytes + json::Writer::kPieceBytes);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
