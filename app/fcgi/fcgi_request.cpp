@@ -198,13 +198,9 @@ void FcgiRequest::write(const http::Response& response) const {
     put_bytes(response.body);
 }
 
-void FcgiRequest::send_head(const http::Response& response) {
-    put_bytes(cgi_head(response));
-}
+void FcgiRequest::send_head(const http::Response& response) { put_bytes(cgi_head(response)); }
 
-void FcgiRequest::send_body(std::string_view bytes) {
-    put_bytes(bytes);
-}
+void FcgiRequest::send_body(std::string_view bytes) { put_bytes(bytes); }
 
 void FcgiRequest::cut_short() {
     if (request_.ipcFd >= 0) {

@@ -71,9 +71,7 @@ ContentForm content_form(const store::RecordView& record) {
 // whole.
 constexpr std::size_t kBase64SliceBytes = 3 * 16 * 1024;
 
-std::size_t base64_size(std::size_t bytes) {
-    return (bytes + 2) / 3 * 4;
-}
+std::size_t base64_size(std::size_t bytes) { return (bytes + 2) / 3 * 4; }
 
 // The record as write_record_json writes it, its content written by write_content.
 template <typename WriteContent>

@@ -577,11 +577,15 @@ private:
         std::vector<store::Record> records;
         with_database([&](store::Tx& tx) {
             records.clear();
-            store::for_each_record(
-                tx, stream_id, first, end, kBatchBytes, [&records](const store::RecordView& record) {
-                    records.push_back(store::to_record(record));
-                    return true;
-                });
+            store::for_each_record(tx,
+                                   stream_id,
+                                   first,
+                                   end,
+                                   kBatchBytes,
+                                   [&records](const store::RecordView& record) {
+                                       records.push_back(store::to_record(record));
+                                       return true;
+                                   });
         });
         return records;
     }

@@ -1,8 +1,12 @@
 // Stored Merkle tree: reading a stream's frontier and a batch of its nodes.
 #include "store/merkle.h"
 
+#include <algorithm>
+#include <initializer_list>
+
 #include "errors/errors.h"
 #include "store/prepared.h"
+#include "store/replicas.h"
 
 namespace webpods::store {
 
@@ -51,6 +55,37 @@ std::string array_literal(const Integers& values) {
     return text + "}";
 }
 
+// Adds row `row` of a kTreeNodes result to found.
+void add_node(TreeNodes& found, const Rows& rows, int row) {
+    const int hash_column = rows.column("hash");
+    const long long level = rows.integer(row, rows.column("level"));
+    if (level < 0) {
+        found.leaf_data = std::string(rows.bytes(row, hash_column));
+        return;
+    }
+    const merkle::NodeId id{static_cast<int>(level),
+                            static_cast<std::uint64_t>(rows.integer(row, rows.column("position")))};
+    found.nodes[id] = hash_of(rows.bytes(row, hash_column));
+}
+
+// Runs kTreeNodes for `nodes` (and the leaf, when >= 0) on `run`, adding what it answers to found.
+template <typename Run>
+void read_nodes_with(Run&& run,
+                     long long stream_id,
+                     const std::vector<merkle::NodeId>& nodes,
+                     long long leaf,
+                     TreeNodes& found) {
+    std::vector<int> levels;
+    std::vector<std::uint64_t> positions;
+    for (const merkle::NodeId& node : nodes) {
+        levels.push_back(node.level);
+        positions.push_back(node.index);
+    }
+    const std::string levels_text = array_literal(levels);
+    const std::string positions_text = array_literal(positions);
+    run({stream_id, levels_text, positions_text, leaf}, found);
+}
+
 }  // namespace
 
 std::optional<TreeHead> read_tree_head(Tx& tx, long long stream_id) {
@@ -78,30 +113,49 @@ TreeNodes read_tree_nodes(Tx& tx,
                           long long stream_id,
                           const std::vector<merkle::NodeId>& nodes,
                           std::optional<long long> leaf) {
-    std::vector<int> levels;
-    std::vector<std::uint64_t> positions;
-    for (const merkle::NodeId& node : nodes) {
-        levels.push_back(node.level);
-        positions.push_back(node.index);
-    }
-    const std::string levels_text = array_literal(levels);
-    const std::string positions_text = array_literal(positions);
-    const long long leaf_index = leaf.value_or(-1);  // no record has index -1
-    const Rows rows = execute(tx, kTreeNodes, {stream_id, levels_text, positions_text, leaf_index});
-    const int level_column = rows.column("level");
-    const int position_column = rows.column("position");
-    const int hash_column = rows.column("hash");
     TreeNodes found;
-    for (int row = 0; row < rows.count(); ++row) {
-        const long long level = rows.integer(row, level_column);
-        if (level < 0) {
-            found.leaf_data = std::string(rows.bytes(row, hash_column));
-        } else {
-            const merkle::NodeId id{static_cast<int>(level),
-                                    static_cast<std::uint64_t>(rows.integer(row, position_column))};
-            found.nodes[id] = hash_of(rows.bytes(row, hash_column));
+    long long leaf_index = leaf.value_or(-1);  // no record has index -1
+    std::vector<merkle::NodeId> wanted = nodes;
+    // A node is written once, by the append that completes it, and never changes; the stream id
+    // is never reused. So a replica's node is the primary's, and what a lagging replica lacks
+    // (the newest nodes, the newest leaf) is asked of the primary, for the size the primary
+    // decided (SPEC §14).
+    if (reads_from_replicas(tx)) {
+        read_nodes_with(
+            [&tx](std::initializer_list<Param> params, TreeNodes& into) {
+                tx.replicas().each(kTreeNodes, params, [&into](const Rows& rows) {
+                    add_node(into, rows, 0);
+                    return true;
+                });
+            },
+            stream_id,
+            wanted,
+            leaf_index,
+            found);
+        wanted.erase(std::remove_if(wanted.begin(),
+                                    wanted.end(),
+                                    [&found](const merkle::NodeId& node) {
+                                        return found.nodes.count(node) != 0;
+                                    }),
+                     wanted.end());
+        if (found.leaf_data) {
+            leaf_index = -1;
+        }
+        if (wanted.empty() && leaf_index < 0) {
+            return found;
         }
     }
+    read_nodes_with(
+        [&tx](std::initializer_list<Param> params, TreeNodes& into) {
+            const Rows rows = execute(tx, kTreeNodes, params);
+            for (int row = 0; row < rows.count(); ++row) {
+                add_node(into, rows, row);
+            }
+        },
+        stream_id,
+        wanted,
+        leaf_index,
+        found);
     return found;
 }
 

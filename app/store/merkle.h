@@ -28,8 +28,9 @@ struct TreeNodes {
 };
 
 // The stored hashes of `nodes` of stream `stream_id` and, when `leaf` is given, that record's
-// leaf data (SPEC §12), in one statement. Reads O(nodes) index entries, never the stream. Nodes of
-// records that do not exist are left out.
+// leaf data (SPEC §12), in one statement: on a replica first when reads go to replicas, then
+// on the primary for whatever the replica lacked (SPEC §14). Reads O(nodes) index entries, never
+// the stream. Nodes of records that do not exist are left out.
 TreeNodes read_tree_nodes(Tx& tx,
                           long long stream_id,
                           const std::vector<merkle::NodeId>& nodes,

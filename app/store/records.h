@@ -53,9 +53,9 @@ std::vector<Record> list_records(Tx& tx, long long stream_id, long long first, l
 
 // Hands the records with first <= index < end to visit one at a time, in index order, until
 // visit returns false; a record is dropped before the next is read, and is seen in place (the
-// view points into the driver's row, valid during the visit only: to_record keeps one). Only the records whose
-// content, with that of those before them in the range, fits in max_content_bytes are fetched
-// (the first one always), so what the database sends for one call stays within
+// view points into the driver's row, valid during the visit only: to_record keeps one). Only the
+// records whose content, with that of those before them in the range, fits in max_content_bytes are
+// fetched (the first one always), so what the database sends for one call stays within
 // max_content_bytes or one record (an answer never shows content in fewer bytes than it has).
 void for_each_record(Tx& tx,
                      long long stream_id,

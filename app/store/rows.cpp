@@ -3,7 +3,6 @@
 
 #include <soci/soci.h>
 
-
 namespace webpods::store {
 
 namespace {

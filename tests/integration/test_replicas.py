@@ -8,6 +8,8 @@ import time
 import unittest
 
 import harness
+from test_verifiable import (leaf_data, leaf_hash, mth, unb64, verify_consistency,
+                             verify_inclusion)
 
 REPLICA_TIMEOUT = 1  # database.replicaTimeout, seconds
 BIG = 6000  # bytes: above the 4 KiB a single record may ride along with the decision
@@ -97,6 +99,12 @@ def replica_tuples_fetched():
     """The standby's own count of rows its queries fetched through indexes (pg_stat_database)."""
     return int(replica_sql(
         "SELECT tup_fetched FROM pg_stat_database WHERE datname = 'webpods'"))
+
+
+def replica_record_index_scans():
+    """The standby's own count of index scans of the record table (pg_stat_user_tables)."""
+    return int(replica_sql(
+        "SELECT coalesce(idx_scan, 0) FROM pg_stat_user_tables WHERE relname = 'record'"))
 
 
 def contents(listing):
@@ -214,6 +222,31 @@ class PausedReplayTest(unittest.TestCase):
         self.assertEqual(read(self.pod, "/").body.decode(), "about 0")
         self.assertEqual(read(self.pod, "/old").body.decode(), big("home 0"))
 
+    def test_proofs_of_records_the_standby_lacks_are_whole(self):
+        # 11 records replayed, 6 more that the standby lacks: every proof mixes nodes the
+        # standby serves with the newest ones only the primary has.
+        for i in range(11):
+            write(self.pod, "tree", f"old {i}", self.alice)
+        wait_for_replay()
+        pause_replay()
+        for i in range(6):
+            write(self.pod, "tree", f"new {i}", self.alice)
+        leaves = [leaf_data(record) for record in read(self.pod, "/tree").json()["records"]]
+        self.assertEqual(len(leaves), 17)
+        self.assertEqual(replica_records(self.pod, "tree"), 11)
+        for size in (11, 12, 16, 17):
+            for index in range(size):
+                body = read(self.pod, f"/tree?proof=inclusion&i={index}&size={size}").json()
+                root = unb64(body["root"])
+                self.assertEqual(root, mth(leaves[:size]), f"{index} in {size}")
+                self.assertTrue(verify_inclusion(index, size, leaf_hash(leaves[index]),
+                                                 [unb64(p) for p in body["proof"]], root))
+                self.assertEqual(unb64(body["leaf"]), leaves[index])
+        for first in (1, 5, 11, 12, 16):
+            body = read(self.pod, f"/tree?proof=consistency&from={first}&size=17").json()
+            self.assertTrue(verify_consistency(first, 17, mth(leaves[:first]), mth(leaves),
+                                               [unb64(p) for p in body["proof"]]), first)
+
     def test_replay_resumes_and_the_standby_catches_up(self):
         wait_for_replay()
         pause_replay()
@@ -257,6 +290,22 @@ class ReplicaServesTest(unittest.TestCase):
             time.sleep(0.5)
         self.assertEqual(health()["replicas"][0]["state"], "ok")
 
+
+    def test_proofs_read_their_nodes_from_the_standby(self):
+        pod, alice = harness.new_pod(), harness.new_user()
+        for i in range(64):
+            write(pod, "tree", f"leaf {i}", alice)
+        wait_for_replay()
+        before = replica_record_index_scans()
+        for index in range(64):
+            body = read(pod, f"/tree?proof=inclusion&i={index}").json()
+            self.assertEqual(len(body["proof"]), 6)
+        # Each proof probes the record table's index on the standby (its nodes and its leaf);
+        # nothing else in this test reads records.
+        deadline = time.time() + 15
+        while replica_record_index_scans() - before < 64:
+            self.assertLess(time.time(), deadline, "the standby served too few proofs")
+            time.sleep(0.5)
 
 class StoppedReplicaTest(unittest.TestCase):
     """SIGSTOP on every process of the standby: a hang no server-side timeout can end."""

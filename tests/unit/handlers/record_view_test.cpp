@@ -64,9 +64,9 @@ BOOST_AUTO_TEST_CASE(record_json_size_is_the_size_of_record_json) {
                 }
                 record.previous_hash = first ? "" : record.hash;
                 record.alias = first ? std::nullopt : std::optional<std::string>("an \"alias\"");
-                BOOST_TEST(handlers::record_json_size(record) ==
-                               handlers::record_json(record).size(),
-                           type);
+                BOOST_TEST(
+                    handlers::record_json_size(record) == handlers::record_json(record).size(),
+                    type);
             }
         }
     }

@@ -163,9 +163,10 @@ BOOST_AUTO_TEST_CASE(quoted_size_counts_what_append_quoted_writes) {
     for (int byte = 0; byte < 256; ++byte) {
         every_byte += static_cast<char>(byte);
     }
-    for (const std::string_view text :
-         {std::string_view{}, std::string_view("plain"), std::string_view(R"(a"b\c)"),
-          std::string_view(every_byte)}) {
+    for (const std::string_view text : {std::string_view{},
+                                        std::string_view("plain"),
+                                        std::string_view(R"(a"b\c)"),
+                                        std::string_view(every_byte)}) {
         BOOST_TEST(json::quoted_size(text) == json::quote(text).size());
     }
 }
