@@ -61,8 +61,10 @@ public:
     void send_body(std::string_view bytes) override;
 
     // Ends a streamed answer that failed halfway: the connection is shut down without the
-    // request's end record, so nginx ends the client's answer unfinished instead of passing a
-    // truncated body as whole. finish() then closes it.
+    // request's end record (nothing more of the answer, no FCGI_END_REQUEST); finish() then
+    // closes it. What the client gets ends inside the JSON text, which no parser takes as
+    // whole. (nginx 1.22 closes a buffered chunked answer with its last chunk all the same:
+    // doc/operations.md §6.)
     void cut_short();
 
     // Ends the request (FCGX_Finish_r).
