@@ -202,7 +202,7 @@ void FcgiRequest::send_head(const http::Response& response) { put_bytes(cgi_head
 
 void FcgiRequest::send_body(std::string_view bytes) { put_bytes(bytes); }
 
-void FcgiRequest::cut_short() {
+void FcgiRequest::cut_short() const {
     if (request_.ipcFd >= 0) {
         shutdown(request_.ipcFd, SHUT_RDWR);
     }

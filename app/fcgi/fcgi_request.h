@@ -65,7 +65,7 @@ public:
     // closes it. What the client gets ends inside the JSON text, which no parser takes as
     // whole. (nginx 1.22 closes a buffered chunked answer with its last chunk all the same:
     // doc/operations.md §6.)
-    void cut_short();
+    void cut_short() const;
 
     // Ends the request (FCGX_Finish_r).
     void finish();

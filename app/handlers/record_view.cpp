@@ -69,7 +69,7 @@ ContentForm content_form(const store::RecordView& record) {
 
 // Base64 goes out in slices of whole 3-byte groups, so a large binary record is never encoded
 // whole.
-constexpr std::size_t kBase64SliceBytes = 3 * 16 * 1024;
+constexpr std::size_t kBase64SliceBytes = std::size_t{3} * 16 * 1024;
 
 std::size_t base64_size(std::size_t bytes) { return (bytes + 2) / 3 * 4; }
 

@@ -36,7 +36,7 @@ std::size_t quoted_size(std::string_view text);
 class Writer {
 public:
     using Sink = std::function<void(std::string_view)>;
-    static constexpr std::size_t kPieceBytes = 64 * 1024;
+    static constexpr std::size_t kPieceBytes = std::size_t{64} * 1024;
 
     Writer() = default;
     explicit Writer(Sink sink) : sink_(std::move(sink)) {}
