@@ -130,6 +130,11 @@ bool FcgiRequest::accept(std::chrono::milliseconds timeout) {
     return true;
 }
 
+std::string FcgiRequest::param(const char* name) const {
+    const char* value = FCGX_GetParam(name, request_.envp);
+    return value != nullptr ? std::string(value) : std::string{};
+}
+
 http::Request FcgiRequest::read(std::size_t max_body_size) const {
     http::Request request;
     std::string content_length;

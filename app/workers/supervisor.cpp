@@ -15,11 +15,13 @@
 #include <ctime>
 #include <map>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <utility>
 
 #include "config/config.h"
 #include "fcgi/fcgi_request.h"
+#include "metrics/metrics.h"
 #include "workers/log.h"
 #include "workers/worker.h"
 
@@ -144,19 +146,24 @@ public:
 
 private:
     void spawn() {
+        const int slot = metrics::claim_worker_slot();
         const pid_t pid = fork();
         if (pid < 0) {
             log_error("fork failed");
+            metrics::assign_worker_slot(slot, 0);
             return;
         }
         if (pid == 0) {
             sigset_t none;
             sigemptyset(&none);
             sigprocmask(SIG_SETMASK, &none, nullptr);
+            metrics::enter_worker_slot(slot);
             _exit(run_worker(options_.config_path, listen_fd_));
         }
+        metrics::assign_worker_slot(slot, pid);
         children_[pid] =
             WorkerProcess{generation_, std::chrono::steady_clock::now(), std::nullopt, false};
+        metrics::set_workers(static_cast<int>(children_.size()));
     }
 
     void reload() {
@@ -195,8 +202,11 @@ private:
                 log_error("worker " + std::to_string(pid) + " exited (status " +
                           std::to_string(status) + "); replacing it");
                 last_death_ = std::chrono::steady_clock::now() - found->second.started;
+                metrics::count_worker_restart();
             }
+            metrics::release_worker_slot(pid);
             children_.erase(found);
+            metrics::set_workers(static_cast<int>(children_.size()));
         }
     }
 
@@ -285,6 +295,12 @@ int run_supervisor(const SupervisorOptions& options) {
         return 2;
     }
     fcgi::prepare_listen_socket(listen_fd);
+    try {
+        metrics::create_segment();  // before the first fork: every worker shares it
+    } catch (const std::runtime_error& error) {
+        log_error(error.what());
+        return 1;
+    }
     return Supervisor(options, listen_fd, workers).run();
 }
 

@@ -16,7 +16,10 @@
 #include "errors/errors.h"
 #include "fcgi/fcgi_request.h"
 #include "handlers/context.h"
+#include "ids/ids.h"
 #include "live/hub.h"
+#include "metrics/metrics.h"
+#include "metrics/route.h"
 #include "routing/router.h"
 #include "store/database.h"
 #include "workers/log.h"
@@ -27,24 +30,85 @@ namespace {
 
 // How often an idle accept thread looks at the stop flag.
 constexpr std::chrono::milliseconds kAcceptPoll{200};
+// A request that takes longer is logged whatever its status (SPEC §13).
+constexpr std::chrono::seconds kSlowRequest{1};
 
-http::Response handle(const handlers::Worker& worker, fcgi::FcgiRequest& slot) {
+// What the log and the metrics know of one request besides its answer.
+struct Handled {
+    http::Response response;
+    metrics::Route route = metrics::Route::kOther;
+    std::string pod;
+    std::string stream;
+};
+
+// Logs an error of the request in hand (only 5xx errors have a detail worth logging).
+void log_failure(const Handled& handled,
+                 const std::string& request_id,
+                 int status,
+                 std::string_view message) {
+    RequestFields fields;
+    fields.request_id = request_id;
+    fields.pod = handled.pod;
+    fields.stream = handled.stream;
+    fields.route = metrics::route_name(handled.route);
+    fields.status = status;
+    log_request("error", message, fields);
+}
+
+Handled handle(const handlers::Worker& worker,
+               fcgi::FcgiRequest& slot,
+               const std::string& request_id) {
+    Handled handled;
     try {
         const http::Request request =
             slot.read(static_cast<std::size_t>(worker.config.max_payload_size));
-        http::Response response = routing::dispatch(worker, request);
-        return response;
-    } catch (const errors::Error& error) {
-        if (error.kind() == errors::Kind::kInternal || error.kind() == errors::Kind::kUnavailable) {
-            log_error(std::string(error.public_code()) + ": " + error.detail());
+        handled.route = metrics::route_of(request, worker.config.domain);
+        const ids::HostClass host = ids::classify_host(request.host, worker.config.domain);
+        if (host.kind == ids::HostKind::kPod) {
+            handled.pod = host.pod;
+            handled.stream = request.path.size() > 1 ? request.path.substr(1, 256) : std::string{};
         }
-        return http::error_response(error);
+        handled.response = routing::dispatch(worker, request);
+        return handled;
+    } catch (const errors::Error& error) {
+        handled.response = http::error_response(error);
+        if (error.kind() == errors::Kind::kInternal || error.kind() == errors::Kind::kUnavailable) {
+            log_failure(handled,
+                        request_id,
+                        handled.response.status,
+                        std::string(error.public_code()) + ": " + error.detail());
+        }
+        return handled;
     } catch (const std::exception& error) {
-        log_error(std::string("unhandled: ") + error.what());
+        handled.response = http::error_response(errors::Error(errors::Code::kInternalError));
+        log_failure(handled, request_id, 500, std::string("unhandled: ") + error.what());
     } catch (...) {
-        log_error("unhandled non-standard exception");
+        handled.response = http::error_response(errors::Error(errors::Code::kInternalError));
+        log_failure(handled, request_id, 500, "unhandled non-standard exception");
     }
-    return http::error_response(errors::Error(errors::Code::kInternalError));
+    return handled;
+}
+
+// Every answer counts in the metrics; a 5xx and an answer slower than kSlowRequest are logged.
+void account(const Handled& handled,
+             const std::string& request_id,
+             std::chrono::steady_clock::time_point accepted) {
+    const auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(
+        std::chrono::steady_clock::now() - accepted);
+    const int status = handled.response.status;
+    metrics::count_request(handled.route, status, elapsed);
+    if (status >= 500 || elapsed >= kSlowRequest) {
+        RequestFields fields;
+        fields.request_id = request_id;
+        fields.pod = handled.pod;
+        fields.stream = handled.stream;
+        fields.route = metrics::route_name(handled.route);
+        fields.status = status;
+        fields.duration_ms = static_cast<double>(elapsed.count()) / 1000.0;
+        log_request(status >= 500 ? "error" : "warning",
+                    status >= 500 ? "request failed" : "slow request",
+                    fields);
+    }
 }
 
 void serve(const handlers::Worker& worker,
@@ -56,17 +120,29 @@ void serve(const handlers::Worker& worker,
         if (!slot.accept(kAcceptPoll)) {
             continue;
         }
-        http::Response response = handle(worker, slot);
+        const auto accepted = std::chrono::steady_clock::now();
+        // nginx's $request_id (SPEC §13); a client's own X-Request-Id header is never read.
+        const std::string request_id = slot.param("REQUEST_ID");
+        Handled handled = handle(worker, slot, request_id);
+        http::Response& response = handled.response;
+        if (!request_id.empty()) {
+            response.set_header("X-Request-Id", request_id);
+        }
         if (response.subscription) {
             // A live read (SPEC §11): the hub holds it from here on, not this thread.
             if (hub.has_room()) {
+                account(handled, request_id, accepted);
                 hub.adopt(slot.detach(), std::move(response));
                 continue;
             }
             response = http::error_response(errors::Error(errors::Code::kLiveReadersFull));
+            if (!request_id.empty()) {
+                response.set_header("X-Request-Id", request_id);
+            }
         }
         slot.write(response);
         slot.finish();
+        account(handled, request_id, accepted);
     }
 }
 
