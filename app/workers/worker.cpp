@@ -4,10 +4,12 @@
 #include <fcgiapp.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#include <ctime>
 #include <thread>
 #include <vector>
 
@@ -32,6 +34,8 @@ namespace {
 constexpr std::chrono::milliseconds kAcceptPoll{200};
 // A request that takes longer is logged whatever its status (SPEC §13).
 constexpr std::chrono::seconds kSlowRequest{1};
+// How long the main thread sleeps between looks at its signals once it is ready.
+constexpr time_t kIdleTick = 3600;
 
 // What the log and the metrics know of one request besides its answer.
 struct Handled {
@@ -146,6 +150,24 @@ void serve(const handlers::Worker& worker,
     }
 }
 
+// Whether a pooled session to the primary opens and answers a trivial statement.
+bool can_reach_database(store::Database& database) {
+    try {
+        database.run(store::Retry::kAlsoAfterLostConnection, [](store::Tx& tx) { store::ping(tx); });
+        return true;
+    } catch (const errors::Error&) {
+        return false;
+    }
+}
+
+// One write(2) of the pid, below PIPE_BUF, so reports of several workers never mix.
+void report_ready(int ready_fd) {
+    const pid_t pid = getpid();
+    const ssize_t written = ::write(ready_fd, &pid, sizeof(pid));
+    (void)written;  // a supervisor that is gone does not need to hear it
+    ::close(ready_fd);
+}
+
 // Each live reader holds a connection for as long as it reads: the soft limit on descriptors
 // (often 1024) is raised to the hard one.
 void raise_descriptor_limit() {
@@ -165,7 +187,7 @@ std::optional<checkpoint::Signer> load_signer(const config::Config& config) {
     return checkpoint::Signer::from_file(config.checkpoint_key_file, config.checkpoint_key_name);
 }
 
-int run_worker(const std::string& config_path, int listen_fd) {
+int run_worker(const std::string& config_path, int listen_fd, int ready_fd) {
     // A worker never outlives its supervisor.
     prctl(PR_SET_PDEATHSIG, SIGTERM);
     sigset_t stop_signals;
@@ -208,10 +230,23 @@ int run_worker(const std::string& config_path, int listen_fd) {
     }
     log_info("worker serving with " + std::to_string(threads) + " threads");
 
+    // Ready (SPEC §7, systemd): once the database has answered, the supervisor hears this
+    // worker's pid on ready_fd. Until then the worker serves (health says unhealthy) and tries
+    // again every second.
+    bool reported = ready_fd < 0;
     int received = 0;
-    do {
-        sigwait(&stop_signals, &received);
-    } while (received == SIGHUP);  // reloads are the supervisor's business
+    while (true) {
+        if (!reported && can_reach_database(database)) {
+            report_ready(ready_fd);
+            reported = true;
+        }
+        timespec tick{reported ? kIdleTick : 1, 0};
+        received = sigtimedwait(&stop_signals, nullptr, &tick);
+        if (received == SIGTERM || received == SIGINT) {
+            break;
+        }
+        // SIGHUP: reloads are the supervisor's business.
+    }
     // Drain: threads finish the request in hand, then see the flag within kAcceptPoll.
     stopping.store(true);
     for (auto& thread : pool) {
