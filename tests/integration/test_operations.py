@@ -93,8 +93,8 @@ class ReservedProviderIdTest(unittest.TestCase):
 
 
 class CtlUsageTest(unittest.TestCase):
-    COMMANDS = ["migrate", "token", "verify", "pods", "streams", "users", "revoke-sessions",
-                "stats"]
+    COMMANDS = ["migrate", "token", "verify", "keygen", "audit", "pods", "streams", "users",
+                "revoke-sessions", "stats"]
 
     def test_version_needs_no_config(self):
         for args in (["--version"], ["pods", "--version"]):
