@@ -153,7 +153,8 @@ void serve(const handlers::Worker& worker,
 // Whether a pooled session to the primary opens and answers a trivial statement.
 bool can_reach_database(store::Database& database) {
     try {
-        database.run(store::Retry::kAlsoAfterLostConnection, [](store::Tx& tx) { store::ping(tx); });
+        database.run(store::Retry::kAlsoAfterLostConnection,
+                     [](store::Tx& tx) { store::ping(tx); });
         return true;
     } catch (const errors::Error&) {
         return false;
