@@ -297,8 +297,8 @@ void add_subscribers(int delta) {
 }
 
 std::string render(std::string_view version) {
-    static const Segment kEmpty{};
-    const Segment& from = segment != nullptr ? *segment : kEmpty;
+    static const Segment empty{};
+    const Segment& from = segment != nullptr ? *segment : empty;
     Text text;
 
     text.family(
@@ -326,9 +326,12 @@ std::string render(std::string_view version) {
             cumulative += from.duration_buckets[route][bucket].load();
             const std::string bound =
                 bucket < kBucketBounds.size() ? seconds_text(kBucketBounds[bucket]) : "+Inf";
-            text.sample("webpods_http_request_duration_seconds_bucket",
-                        "{route=\"" + name + "\",le=\"" + bound + "\"}",
-                        cumulative);
+            std::string labels = "{route=\"";
+            labels += name;
+            labels += "\",le=\"";
+            labels += bound;
+            labels += "\"}";
+            text.sample("webpods_http_request_duration_seconds_bucket", labels, cumulative);
         }
         const auto sum = static_cast<std::int64_t>(from.duration_sum_microseconds[route].load());
         text.sample("webpods_http_request_duration_seconds_sum",

@@ -53,7 +53,8 @@ void set_workers(int count);
 void count_worker_restart();
 
 // One answered request: its route, status and time from accept to the answer's hand-over.
-// An append (route kAppend) answered 201 counts in webpods_appends_total, one refused with
+// An append (route kAppend) answered 201 counts in webpods_appends_total (an idempotent replay,
+// which stores nothing, too), one refused with
 // 409, 412 or 422 in webpods_append_conflicts_total.
 void count_request(Route route, int status, std::chrono::microseconds duration);
 // A request refused with 429 by the service's rate limit; action is SPEC §5's name ("write",
