@@ -93,7 +93,8 @@ Handled handle(const handlers::Worker& worker,
     return handled;
 }
 
-// Every answer counts in the metrics; a 5xx and an answer slower than kSlowRequest are logged.
+// Every answer counts in the metrics (its time up to being handed to libfcgi or the hub); a 5xx
+// and an answer slower than kSlowRequest are logged.
 void account(const Handled& handled,
              const std::string& request_id,
              std::chrono::steady_clock::time_point accepted) {
@@ -144,9 +145,10 @@ void serve(const handlers::Worker& worker,
                 response.set_header("X-Request-Id", request_id);
             }
         }
+        // Counted before the answer leaves, so that a client's next request already sees it.
+        account(handled, request_id, accepted);
         slot.write(response);
         slot.finish();
-        account(handled, request_id, accepted);
     }
 }
 
