@@ -127,9 +127,14 @@ int verify(store::Tx& tx, const Arguments& arguments) {
 
 int main(int argc, char** argv) {
     // keygen and audit need no config and no database: they are clients of the HTTP API only.
-    if (argc > 1 && audit::is_offline_command(argv[1])) {
-        const Arguments arguments = ctl::parse_arguments(argc, argv);
-        return audit::run_offline_command(arguments.operands, arguments.options);
+    // Their rows below serve the overview and `--help`.
+    const Arguments given = ctl::parse_arguments(argc, argv);
+    const auto run_offline = [](store::Tx*, const config::Config&, const Arguments& a) {
+        return audit::run_offline_command(a.operands, a.options);
+    };
+    if (!given.help && !given.version && !given.operands.empty() &&
+        audit::is_offline_command(given.operands[0])) {
+        return run_offline(nullptr, {}, given);
     }
     // The command table: name, synopsis, summary, details, operands, options, --json, run.
     std::vector<ctl::Command> commands = {
@@ -160,6 +165,26 @@ int main(int argc, char** argv) {
          {},
          false,
          [](store::Tx* tx, const config::Config&, const Arguments& a) { return verify(*tx, a); }},
+        {"keygen",
+         "FILE --name NAME | --config FILE keygen [FILE]",
+         "write a new Ed25519 checkpoint key (PEM), print its verifier key",
+         "Without FILE and --name, checkpoint.keyFile and checkpoint.keyName of the config.\n"
+         "Never replaces an existing file (exit 1). Needs no database.",
+         1,
+         {"name"},
+         false,
+         run_offline,
+         ctl::Needs::kConfig},
+        {"audit",
+         "STREAM_URL --key VERIFIER_KEY [--state DIR] [--token T] [--cacert FILE]",
+         "check a stream's log over HTTP (signature, consistency, chain)",
+         "Exit 0 and OK <origin> size <n> root <base64> on stdout, or 1 and what failed.\n"
+         "--state defaults to ~/.local/state/webpods. Needs no config and no database.",
+         1,
+         {"key", "state", "token", "cacert"},
+         false,
+         run_offline,
+         ctl::Needs::kConfig},
     };
     for (auto& command : ctl::admin_commands()) {
         commands.push_back(std::move(command));

@@ -5,6 +5,8 @@
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 
 #include <algorithm>
 #include <array>
@@ -392,6 +394,25 @@ void read_live(const Section& live, Live& result) {
     result.max_subscribers = live.positive_int_or("maxSubscribers", result.max_subscribers);
 }
 
+void read_metrics(const Section& metrics, Config& config) {
+    if (!metrics.has("allow")) {
+        return;
+    }
+    config.metrics_allow.clear();
+    for (const auto& [value, path] : metrics.array("allow")) {
+        if (value.type() != typeid(std::string)) {
+            fail(path, "expected a string");
+        }
+        const auto& address = value.extract<std::string>();
+        std::array<unsigned char, sizeof(in6_addr)> bytes{};
+        if (inet_pton(AF_INET, address.c_str(), bytes.data()) != 1 &&
+            inet_pton(AF_INET6, address.c_str(), bytes.data()) != 1) {
+            fail(path, "expected an IPv4 or IPv6 address");
+        }
+        config.metrics_allow.push_back(address);
+    }
+}
+
 }  // namespace
 
 bool is_reserved_provider_id(std::string_view id) {
@@ -426,6 +447,7 @@ Config parse_config(const std::string& json_text, const EnvLookup& env) {
                         "rateLimits",
                         "checkpoint",
                         "live",
+                        "metrics",
                         "workers",
                         "threadsPerWorker"});
 
@@ -467,6 +489,9 @@ Config parse_config(const std::string& json_text, const EnvLookup& env) {
     if (auto live =
             file.section("live", {"keepaliveSeconds", "pollMilliseconds", "maxSubscribers"})) {
         read_live(*live, config.live);
+    }
+    if (auto metrics = file.section("metrics", {"allow"})) {
+        read_metrics(*metrics, config);
     }
     const auto cores = static_cast<int>(std::thread::hardware_concurrency());  // 0 if unknown
     config.workers = file.positive_int_or("workers", std::max(cores, 1));

@@ -78,6 +78,9 @@ struct Config {
     std::string checkpoint_key_file;
     std::string checkpoint_key_name;
     Live live;
+    // `metrics.allow` (SPEC §13): the client addresses GET /metrics answers, each an IPv4 or
+    // IPv6 address as inet_pton(3) reads it.
+    std::vector<std::string> metrics_allow{"127.0.0.1", "::1"};
     int workers = 0;
     int threads_per_worker = 16;
 

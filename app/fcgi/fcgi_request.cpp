@@ -130,6 +130,11 @@ bool FcgiRequest::accept(std::chrono::milliseconds timeout) {
     return true;
 }
 
+std::string FcgiRequest::param(const char* name) const {
+    const char* value = FCGX_GetParam(name, request_.envp);
+    return value != nullptr ? std::string(value) : std::string{};
+}
+
 http::Request FcgiRequest::read(std::size_t max_body_size) const {
     http::Request request;
     std::string content_length;
@@ -198,7 +203,19 @@ void FcgiRequest::write(const http::Response& response) const {
     put_bytes(response.body);
 }
 
-void FcgiRequest::send_head(const http::Response& response) { put_bytes(cgi_head(response)); }
+void FcgiRequest::send_head(const http::Response& response) {
+    // A streamed answer leaves before the worker could add its request id (SPEC §13).
+    const std::string request_id = param("REQUEST_ID");
+    if (request_id.empty()) {
+        put_bytes(cgi_head(response));
+        return;
+    }
+    http::Response head;
+    head.status = response.status;
+    head.headers = response.headers;
+    head.set_header("X-Request-Id", request_id);
+    put_bytes(cgi_head(head));
+}
 
 void FcgiRequest::send_body(std::string_view bytes) { put_bytes(bytes); }
 

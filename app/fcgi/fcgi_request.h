@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstddef>
 #include <mutex>
+#include <string>
 
 #include "fcgi/records.h"
 #include "http/request.h"
@@ -53,6 +54,9 @@ public:
     // errors::Error(PAYLOAD_TOO_LARGE) when CONTENT_LENGTH exceeds max_body_size; the body is
     // then not read.
     http::Request read(std::size_t max_body_size) const;
+
+    // The CGI parameter `name` of the open request, empty when absent.
+    std::string param(const char* name) const;
 
     // Writes status, headers and body. For HEAD the body is left to nginx to drop.
     void write(const http::Response& response) const;

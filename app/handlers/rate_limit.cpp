@@ -10,6 +10,7 @@
 #include <iterator>
 
 #include "errors/errors.h"
+#include "metrics/metrics.h"
 
 namespace webpods::handlers {
 
@@ -98,6 +99,7 @@ RateLimitStatus judge_window(RequestContext& context,
     if (window.count > limit) {
         const long long retry_after =
             std::max(1LL, status.resets_at - static_cast<long long>(std::time(nullptr)));
+        metrics::count_rate_limited(action_name(action));
         throw errors::Error(errors::Code::kRateLimitExceeded)
             .with_header("Retry-After", std::to_string(retry_after))
             .with_headers(rate_limit_headers(status));

@@ -23,6 +23,7 @@
 #include "errors/errors.h"
 #include "handlers/live.h"
 #include "live/subscription.h"
+#include "metrics/metrics.h"
 #include "store/records.h"
 #include "store/streams.h"
 
@@ -168,6 +169,7 @@ private:
         if (hub_.stopping_.load() || epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &event) != 0) {
             ::close(fd);
             hub_.held_.fetch_sub(1);
+            metrics::add_subscribers(-1);
             return;
         }
         Held reader;
@@ -302,6 +304,7 @@ private:
         unwatch(fd, found->second.subscription.stream_id);
         readers_.erase(found);
         hub_.held_.fetch_sub(1);
+        metrics::add_subscribers(-1);
     }
 
     // ---- ends and answers --------------------------------------------------------------------
@@ -684,6 +687,7 @@ void Hub::adopt(fcgi::Connection connection, http::Response response) {
         return;
     }
     held_.fetch_add(1);
+    metrics::add_subscribers(1);
     {
         const std::lock_guard<std::mutex> lock(inbox_mutex_);
         inbox_.push_back({connection, std::move(response)});

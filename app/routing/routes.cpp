@@ -4,6 +4,7 @@
 #include "errors/errors.h"
 #include "handlers/health.h"
 #include "handlers/login.h"
+#include "handlers/metrics.h"
 #include "handlers/pods.h"
 #include "handlers/proofs.h"
 #include "handlers/sessions.h"
@@ -50,6 +51,7 @@ const std::vector<Route>& route_table() {
     static const std::vector<Route> routes{
         // host  shape                       methods  auth           charge     pod context        handler
         {kMain, "/health",                   kGet,    A::kNone,      C::kNone,  P::kNone,          health, Lease::kNone},
+        {kMain, "/metrics",                  kGet,    A::kNone,      C::kNone,  P::kNone,          handlers::serve_metrics, Lease::kNone},
         {kMain, "/auth/providers",           kGet,    A::kNone,      C::kNone,  P::kNone,          handlers::list_providers},
         {kMain, "/auth/logout",              kLogout, A::kNone,      C::kNone,  P::kNone,          handlers::logout},
         {kMain, "/auth/sessions",            kGet,    A::kMainToken, C::kNone,  P::kNone,          handlers::list_sessions},

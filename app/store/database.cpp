@@ -11,6 +11,8 @@
 #include <string_view>
 #include <vector>
 
+#include "metrics/metrics.h"
+
 namespace webpods::store {
 
 namespace {
@@ -166,19 +168,26 @@ Database::Lease::Lease(Database& database)
       session_(database.pool_.at(position_)) {
     // A session that was never opened, or whose server went away, is (re)opened here, so the
     // workers recover by themselves when PostgreSQL comes back.
+    metrics::add_db_connections_busy(1);
     try {
         if (session_.get_backend() == nullptr) {
             session_.open(soci::postgresql, database_.connection_string_);
+            metrics::add_db_connections_open(1);
         } else if (is_connection_bad(session_) || was_closed_by_server(session_)) {
             session_.reconnect();
         }
     } catch (const soci::soci_error& error) {
+        metrics::add_db_connections_busy(-1);
+        metrics::count_db_error();
         database_.pool_.give_back(position_);
         throw errors::Error(errors::Code::kDatabaseUnavailable, {}, error.what());
     }
 }
 
-Database::Lease::~Lease() { database_.pool_.give_back(position_); }
+Database::Lease::~Lease() {
+    metrics::add_db_connections_busy(-1);
+    database_.pool_.give_back(position_);
+}
 
 std::optional<errors::Error> Database::judge_failure(const soci::soci_error& error,
                                                      soci::session& sql,
@@ -193,6 +202,7 @@ std::optional<errors::Error> Database::judge_failure(const soci::soci_error& err
     if (state == "23505") {
         return errors::Error(conflict_of(error.what()), {}, error.what());
     }
+    metrics::count_db_error();
     const bool connection_lost =
         state.rfind("08", 0) == 0 || state.rfind("57P", 0) == 0 || is_connection_bad(sql);
     if (connection_lost) {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "errors/errors.h"
+#include "metrics/metrics.h"
 #include "store/database.h"
 
 namespace webpods::store {
@@ -54,6 +55,7 @@ void ensure_prepared(Tx& tx, PGconn* connection, const Prepared& statement) {
 // Sends the statement (prepared first if needed); results are then read with PQgetResult.
 void send(Tx& tx, PGconn* connection, const Prepared& statement, const Wire& wire) {
     ensure_prepared(tx, connection, statement);
+    metrics::count_statement(metrics::Target::kPrimary);
     if (PQsendQueryPrepared(connection,
                             statement.name,
                             static_cast<int>(wire.values.size()),

@@ -5,6 +5,7 @@
 
 #include "chain/chain.h"
 #include "errors/errors.h"
+#include "metrics/metrics.h"
 #include "store/prepared.h"
 #include "store/replicas.h"
 #include "store/rows.h"
@@ -108,13 +109,16 @@ std::optional<Record> find_record_by_index(Tx& tx, long long stream_id, long lon
     // (stream_id, index) is the primary's; a replica that lacks it leaves it to the primary.
     if (reads_from_replicas(tx)) {
         std::optional<Record> found;
-        tx.replicas().each(kRecordByIndex, {stream_id, index}, [&found](const Rows& rows) {
-            found = record_from(rows, 0);
-            return false;
-        });
+        const ReplicaRead read =
+            tx.replicas().each(kRecordByIndex, {stream_id, index}, [&found](const Rows& rows) {
+                found = record_from(rows, 0);
+                return false;
+            });
         if (found) {
             return found;
         }
+        metrics::count_replica_fallback(read == ReplicaRead::kAnswered ? metrics::Fallback::kBehind
+                                                                       : metrics::Fallback::kDown);
     }
     return find_record(tx, kRecordByIndex, stream_id, index);
 }
@@ -151,7 +155,7 @@ void for_each_record(Tx& tx,
     long long content_bytes = 0;
     bool wanted = true;
     if (reads_from_replicas(tx)) {
-        tx.replicas().each(
+        const ReplicaRead read = tx.replicas().each(
             kRecordRangeWithin, {stream_id, first, end, max_content_bytes}, [&](const Rows& rows) {
                 const RecordView record = record_view_from(rows, 0);
                 if (record.index != next) {
@@ -165,6 +169,8 @@ void for_each_record(Tx& tx,
         if (!wanted || next == end || content_bytes >= max_content_bytes) {
             return;
         }
+        metrics::count_replica_fallback(read == ReplicaRead::kAnswered ? metrics::Fallback::kBehind
+                                                                       : metrics::Fallback::kDown);
     }
     execute_each(tx,
                  kRecordRangeWithin,

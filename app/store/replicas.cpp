@@ -10,6 +10,7 @@
 #include <unordered_set>
 #include <utility>
 
+#include "metrics/metrics.h"
 #include "store/database.h"
 
 namespace webpods::store {
@@ -336,6 +337,7 @@ ReplicaRead Replicas::each(const Prepared& statement,
         if (!replica.is_resting()) {
             // One replica per read: a second could cost the request another deadline.
             const Wire wire(params);
+            metrics::count_statement(metrics::Target::kReplica);
             return run_on(replica, statement, wire, visit) ? ReplicaRead::kAnswered
                                                            : ReplicaRead::kUnavailable;
         }

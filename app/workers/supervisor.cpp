@@ -2,12 +2,14 @@
 #include "workers/supervisor.h"
 
 #include <fcgiapp.h>
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <chrono>
 #include <csignal>
@@ -15,11 +17,13 @@
 #include <ctime>
 #include <map>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <utility>
 
 #include "config/config.h"
 #include "fcgi/fcgi_request.h"
+#include "metrics/metrics.h"
 #include "workers/log.h"
 #include "workers/worker.h"
 
@@ -39,6 +43,8 @@ constexpr std::chrono::seconds kQuickDeath{1};
 // that is still alive after this is killed (SIGKILL). Above nginx's fastcgi_read_timeout (40 s),
 // so a request nginx still waits for may finish; below systemd's TimeoutStopSec (75 s).
 constexpr std::chrono::seconds kDrainDeadline{45};
+// The supervisor's tick while it waits for workers to report ready, in nanoseconds (100 ms).
+constexpr long kReadyPoll = 100000000;
 
 bool is_listening_socket(int fd) {
     int listening = 0;
@@ -101,17 +107,24 @@ void notify_systemd(const std::string& state) {
     close(fd);
 }
 
+std::optional<int> checked_workers(const std::string& path);
+
 struct WorkerProcess {
     int generation = 0;
     std::chrono::steady_clock::time_point started;
     std::optional<std::chrono::steady_clock::time_point> stopping_since;  // SIGTERM sent
     bool killed = false;                                                  // SIGKILL sent
+    bool ready = false;  // reported its config loaded and its database reached
 };
 
 class Supervisor {
 public:
-    Supervisor(SupervisorOptions options, int listen_fd, int workers)
-        : options_(std::move(options)), listen_fd_(listen_fd), workers_(workers) {}
+    Supervisor(SupervisorOptions options, int listen_fd, int workers, std::array<int, 2> ready)
+        : options_(std::move(options)),
+          listen_fd_(listen_fd),
+          workers_(workers),
+          ready_read_(ready[0]),
+          ready_write_(ready[1]) {}
 
     int run() {
         sigset_t signals;
@@ -123,11 +136,11 @@ public:
         for (int i = 0; i < workers_; ++i) {
             spawn();
         }
-        notify_systemd("READY=1\nSTATUS=serving\nMAINPID=" + std::to_string(getpid()));
         log_info("supervisor started " + std::to_string(workers_) + " workers");
 
         while (true) {
-            timespec tick{1, 0};
+            // Short ticks while a generation is not ready yet, so READY=1 follows promptly.
+            timespec tick{awaiting_ready_ ? 0 : 1, awaiting_ready_ ? kReadyPoll : 0};
             const int received = sigtimedwait(&signals, nullptr, &tick);
             if (received == SIGTERM || received == SIGINT) {
                 break;
@@ -138,35 +151,41 @@ public:
             reap();
             kill_overdue();
             replace_missing();
+            collect_ready();
         }
         return drain();
     }
 
 private:
     void spawn() {
+        const int slot = metrics::claim_worker_slot();
         const pid_t pid = fork();
         if (pid < 0) {
             log_error("fork failed");
+            metrics::assign_worker_slot(slot, 0);
             return;
         }
         if (pid == 0) {
             sigset_t none;
             sigemptyset(&none);
             sigprocmask(SIG_SETMASK, &none, nullptr);
-            _exit(run_worker(options_.config_path, listen_fd_));
+            metrics::enter_worker_slot(slot);
+            close(ready_read_);
+            _exit(run_worker(options_.config_path, listen_fd_, ready_write_));
         }
+        metrics::assign_worker_slot(slot, pid);
         children_[pid] =
             WorkerProcess{generation_, std::chrono::steady_clock::now(), std::nullopt, false};
+        metrics::set_workers(static_cast<int>(children_.size()));
     }
 
     void reload() {
-        try {
-            const config::Config fresh = config::load_config_file(options_.config_path);
-            workers_ = fresh.workers;
-        } catch (const config::ConfigError& error) {
-            log_error(std::string("reload refused, keeping the running workers: ") + error.what());
+        const std::optional<int> workers = checked_workers(options_.config_path);
+        if (!workers) {
+            log_error("reload refused, keeping the running workers");
             return;
         }
+        workers_ = *workers;
         notify_systemd("RELOADING=1");
         const int old_generation = generation_++;
         // New workers accept from the same socket before the old ones stop accepting, so the
@@ -179,8 +198,40 @@ private:
                 stop(pid, process);
             }
         }
-        notify_systemd("READY=1");
-        log_info("reloaded: generation " + std::to_string(generation_));
+        awaiting_ready_ = true;
+        log_info("reloading: generation " + std::to_string(generation_));
+    }
+
+    // Reads the pids workers reported ready with; once every worker of the current generation
+    // has, tells systemd (READY=1 at start and after each reload), and only then: a worker that
+    // cannot reach its database keeps the service "activating" (TimeoutStartSec fails it).
+    void collect_ready() {
+        pid_t pid = 0;
+        while (read(ready_read_, &pid, sizeof(pid)) == static_cast<ssize_t>(sizeof(pid))) {
+            const auto found = children_.find(pid);
+            if (found != children_.end()) {
+                found->second.ready = true;
+            }
+        }
+        if (!awaiting_ready_) {
+            return;
+        }
+        int ready = 0;
+        for (const auto& entry : children_) {
+            ready += static_cast<int>(entry.second.generation == generation_ && entry.second.ready);
+        }
+        if (ready < workers_) {
+            return;
+        }
+        awaiting_ready_ = false;
+        if (first_ready_) {
+            first_ready_ = false;
+            notify_systemd("READY=1\nSTATUS=serving\nMAINPID=" + std::to_string(getpid()));
+            log_info("ready: every worker loaded its config and reached the database");
+        } else {
+            notify_systemd("READY=1");
+            log_info("reloaded: generation " + std::to_string(generation_));
+        }
     }
 
     void reap() {
@@ -195,8 +246,11 @@ private:
                 log_error("worker " + std::to_string(pid) + " exited (status " +
                           std::to_string(status) + "); replacing it");
                 last_death_ = std::chrono::steady_clock::now() - found->second.started;
+                metrics::count_worker_restart();
             }
+            metrics::release_worker_slot(pid);
             children_.erase(found);
+            metrics::set_workers(static_cast<int>(children_.size()));
         }
     }
 
@@ -262,30 +316,65 @@ private:
     bool draining_ = false;
     std::chrono::steady_clock::duration last_death_ = kQuickDeath;
     std::map<pid_t, WorkerProcess> children_;
+    int ready_read_;   // non-blocking; workers write their pid when ready
+    int ready_write_;  // inherited by every worker
+    bool awaiting_ready_ = true;
+    bool first_ready_ = true;
 };
 
 }  // namespace
 
-int run_supervisor(const SupervisorOptions& options) {
-    int workers = 0;
+namespace {
+
+// The worker count of the config at path, checked as a start checks it (its checkpoint key
+// too); nullopt, after logging why, when it cannot be used.
+std::optional<int> checked_workers(const std::string& path) {
     try {
-        const config::Config config = config::load_config_file(options.config_path);
-        workers = config.workers;
+        const config::Config config = config::load_config_file(path);
         load_signer(config);  // a key that cannot sign stops the service at start, not later
+        return config.workers;
     } catch (const config::ConfigError& error) {
         log_error(error.what());
-        return 2;
     } catch (const checkpoint::NoteError& error) {
         log_error(std::string("checkpoint.keyFile: ") + error.what());
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+int check_config(const SupervisorOptions& options) {
+    if (!checked_workers(options.config_path)) {
         return 2;
     }
+    log_info("config " + options.config_path + " is valid");
+    return 0;
+}
+
+int run_supervisor(const SupervisorOptions& options) {
+    const std::optional<int> checked = checked_workers(options.config_path);
+    if (!checked) {
+        return 2;
+    }
+    const int workers = *checked;
     const int listen_fd = acquire_listen_socket(options.socket_path);
     if (listen_fd < 0) {
         log_error("no listening socket: pass --socket PATH, or start under systemd or spawn-fcgi");
         return 2;
     }
     fcgi::prepare_listen_socket(listen_fd);
-    return Supervisor(options, listen_fd, workers).run();
+    try {
+        metrics::create_segment();  // before the first fork: every worker shares it
+    } catch (const std::runtime_error& error) {
+        log_error(error.what());
+        return 1;
+    }
+    std::array<int, 2> ready{};
+    if (pipe2(ready.data(), O_NONBLOCK | O_CLOEXEC) != 0) {
+        log_error("pipe for the workers' readiness failed");
+        return 1;
+    }
+    return Supervisor(options, listen_fd, workers, ready).run();
 }
 
 // NOLINTEND(concurrency-mt-unsafe)

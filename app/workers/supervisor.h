@@ -15,4 +15,9 @@ struct SupervisorOptions {
 // so no request is dropped. A worker that dies is replaced.
 int run_supervisor(const SupervisorOptions& options);
 
+// Loads and checks options.config_path as a start or a reload would (its checkpoint key too):
+// 0 when it can be used, else 2 after logging why (`webpods-fcgi --check-config`, systemd's
+// ExecReload, so that `systemctl reload` fails on a config the supervisor would refuse).
+int check_config(const SupervisorOptions& options);
+
 }  // namespace webpods::workers

@@ -87,14 +87,17 @@ class ReservedProviderIdTest(unittest.TestCase):
             if os.path.exists(socket_path):
                 os.remove(socket_path)
         self.assertEqual(process.returncode, 2, output)
+        # The log is JSON lines (SPEC §13): the message is the "msg" of one of them.
+        messages = "\n".join(json.loads(line)["msg"] for line in output.splitlines()
+                              if line.startswith("{"))
         index = len(harness.STACK.config["oauth"]["providers"])
-        self.assertIn(f"oauth.providers[{index}].id", output)
-        self.assertIn('"whoami" is reserved', output)
+        self.assertIn(f"oauth.providers[{index}].id", messages)
+        self.assertIn('"whoami" is reserved', messages)
 
 
 class CtlUsageTest(unittest.TestCase):
-    COMMANDS = ["migrate", "token", "verify", "pods", "streams", "users", "revoke-sessions",
-                "stats"]
+    COMMANDS = ["migrate", "token", "verify", "keygen", "audit", "pods", "streams", "users",
+                "revoke-sessions", "stats"]
 
     def test_version_needs_no_config(self):
         for args in (["--version"], ["pods", "--version"]):

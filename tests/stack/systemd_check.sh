@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Checks systemd/ and the supervisor's socket contract without a running systemd:
 #   1. `systemd-analyze verify` accepts both units;
-#   2. socket activation (systemd-socket-activate: LISTEN_FDS, fd 3) serves FastCGI, sends
-#      READY=1 from the main pid, survives SIGHUP (new workers, no failed request), and
-#      SIGTERM drains it to exit 0 within 10 s; a bad config exits 2 (RestartPreventExitStatus);
+#   2. socket activation (systemd-socket-activate: LISTEN_FDS, fd 3) serves FastCGI while its
+#      database is unreachable but sends no READY=1 until it is (a throwaway PostgreSQL started
+#      late), then READY=1 from the main pid; survives SIGHUP (new workers, no failed request), and
+#      SIGTERM drains it to exit 0 within 10 s; a bad config exits 2 (RestartPreventExitStatus)
+#      and fails --check-config (ExecReload) with 2, a good one passes it;
 #   3. fd-0 inheritance (spawn-fcgi -n) serves FastCGI and stops the same way.
 # Usage: [BUILD_DIR=build/release] tests/stack/systemd_check.sh   (root or not; Debian 12)
 set -euo pipefail
@@ -15,10 +17,19 @@ binary=$(realpath "$BUILD_DIR/webpods-fcgi")
 [[ -x "$binary" ]] || { echo "systemd-check: no $binary (build first)" >&2; exit 1; }
 
 tmp=$(mktemp -d /tmp/webpods-systemd.XXXXXX)
+chmod 755 "$tmp"  # the postgres user enters it for the throwaway cluster
 started=()
+PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
+
+as_postgres() {  # PostgreSQL refuses to run as root
+    if [[ $(id -u) == 0 ]]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
+}
 
 cleanup() {
     local pid
+    if [[ -f "$tmp/pg/data/postmaster.pid" ]]; then
+        as_postgres "$PG_BIN/pg_ctl" -D "$tmp/pg/data" stop -m immediate >/dev/null 2>&1 || true
+    fi
     for pid in "${started[@]}"; do
         kill -TERM "$pid" 2>/dev/null || true
     done
@@ -137,7 +148,8 @@ def main():
         done = failed = 0
         while not os.path.exists(sys.argv[4]):
             try:
-                ok = request(sys.argv[2], "/health").startswith("Status: 503")
+                answer = request(sys.argv[2], "/health")
+                ok = answer.startswith("Status: 200") or answer.startswith("Status: 503")
             except (OSError, RuntimeError):
                 ok = False
             done += 1
@@ -175,7 +187,7 @@ verify_units() {  # verify_units DIR: prints the lines about our units
 }
 mkdir "$tmp/units" "$tmp/broken"
 cp systemd/webpods.socket systemd/webpods.service "$tmp/units/"
-sed -i "s|^ExecStart=/usr/sbin/webpods-fcgi |ExecStart=$binary |" "$tmp/units/webpods.service"
+sed -i "s|=/usr/sbin/webpods-fcgi |=$binary |" "$tmp/units/webpods.service"
 grep -q "^ExecStart=$binary " "$tmp/units/webpods.service" || fail "ExecStart= not rewritten"
 # The filter must see real errors: a deliberately broken copy has to be reported.
 cp "$tmp/units/"* "$tmp/broken/"
@@ -190,7 +202,8 @@ write_config() {  # write_config FILE AUTH_MEMBERS
     cat >"$1" <<JSON
 {
   "server": {"domain": "webpods.localhost", "publicUrl": "http://webpods.localhost"},
-  "database": {"host": "/nonexistent", "port": 5432, "name": "webpods", "user": "webpods"},
+  "database": {"host": "$tmp/pg", "port": 5432, "name": "postgres", "user": "postgres",
+               "connectTimeout": 1},
   "auth": {$2},
   "workers": 2,
   "threadsPerWorker": 2
@@ -204,11 +217,12 @@ write_config "$tmp/bad-config.json" "$session_secret"  # no auth.jwtSecret
 secrets=(-E WEBPODS_JWT_SECRET=systemd-check-jwt-secret-0123456789abcdef
          -E WEBPODS_SESSION_SECRET=systemd-check-session-secret-0123456789)
 
-check_health() {  # check_health SOCKET WHAT
-    local response
+check_health() {  # check_health SOCKET WHAT [200]: unhealthy (no database) or, with 200, healthy
+    local response status=${3:-503} body='"unhealthy"'
+    [[ "$status" == 200 ]] && body='"healthy"'
     response=$(fcgi get "$1" /health) || fail "$2: FastCGI request failed"
-    grep -q "^Status: 503" <<<"$response" || fail "$2: expected Status: 503, got: $response"
-    grep -q '"unhealthy"' <<<"$response" || fail "$2: expected an unhealthy body, got: $response"
+    grep -q "^Status: $status" <<<"$response" || fail "$2: expected Status: $status, got: $response"
+    grep -q "$body" <<<"$response" || fail "$2: expected a $body body, got: $response"
 }
 
 # --- 2. Socket activation ------------------------------------------------------------------------------
@@ -224,11 +238,24 @@ supervisor=$!
 started+=("$supervisor")
 fcgi wait "$tmp/fcgi.sock" 10 || fail "socket activation: no FastCGI answer within 10 s"
 check_health "$tmp/fcgi.sock" "socket activation"
+# Serving, but its database cannot be reached: not ready (the workers try every second).
+sleep 3
+! grep -q "READY=1" "$tmp/notify.txt" ||
+    fail "socket activation: READY=1 while no worker could reach its database"
+echo "PASS no READY=1 while the database is unreachable (the workers answer 503 unhealthy)"
+mkdir "$tmp/pg"
+[[ $(id -u) == 0 ]] && chown postgres:postgres "$tmp/pg"
+as_postgres "$PG_BIN/initdb" -D "$tmp/pg/data" -U postgres --auth=trust >"$tmp/initdb.log" 2>&1 ||
+    fail "initdb failed"
+as_postgres "$PG_BIN/pg_ctl" -D "$tmp/pg/data" -l "$tmp/pg/postgres.log" -w \
+    -o "-k $tmp/pg -c listen_addresses=" start >"$tmp/pg_ctl.log" 2>&1 || fail "PostgreSQL did not start"
+for _ in $(seq 150); do grep -q "^$supervisor READY=1$" "$tmp/notify.txt" && break; sleep 0.1; done
 grep -q "^$supervisor READY=1$" "$tmp/notify.txt" ||
-    fail "socket activation: no READY=1 from the main pid $supervisor"
+    fail "socket activation: no READY=1 from the main pid $supervisor within 15 s of the database"
+check_health "$tmp/fcgi.sock" "socket activation, database up" 200
 ! grep -qv "^$supervisor " "$tmp/notify.txt" ||
     fail "socket activation: notifications from another pid (NotifyAccess=main drops them)"
-echo "PASS socket activation: LISTEN_FDS socket answers Status: 503 unhealthy; READY=1 from main pid"
+echo "PASS socket activation: LISTEN_FDS socket answers; READY=1 from the main pid once the database is up"
 
 old_workers=$(children_of "$supervisor")
 [[ $(wc -l <<<"$old_workers") == 2 ]] || fail "expected 2 workers, got: $old_workers"
@@ -258,7 +285,7 @@ forget "$hammer"
 [[ "$hammer_rc" == 0 ]] || fail "SIGHUP: requests failed during reload (done failed: $(cat "$tmp/hammer.txt"))"
 grep -q "^$supervisor RELOADING=1$" "$tmp/notify.txt" || fail "SIGHUP: no RELOADING=1"
 [[ $(grep -c "^$supervisor READY=1$" "$tmp/notify.txt") -ge 2 ]] || fail "SIGHUP: no READY=1 after reload"
-check_health "$tmp/fcgi.sock" "after SIGHUP"
+check_health "$tmp/fcgi.sock" "after SIGHUP" 200
 echo "PASS SIGHUP: new workers, old ones drained, $(cut -d' ' -f1 "$tmp/hammer.txt") requests across it, none failed"
 
 workers=$(children_of "$supervisor")
@@ -286,7 +313,17 @@ forget "$supervisor"
 [[ "$rc" == 2 ]] || fail "bad config: exit status $rc (want 2, RestartPreventExitStatus=2)"
 grep -q jwtSecret "$tmp/bad-config.log" || fail "bad config: message does not name auth.jwtSecret"
 : >"$tmp/bad-config.log"
-echo "PASS bad config exits 2"
+export WEBPODS_JWT_SECRET=systemd-check-jwt-secret-0123456789abcdef
+export WEBPODS_SESSION_SECRET=systemd-check-session-secret-0123456789
+rc=0
+"$binary" --check-config --config "$tmp/bad-config.json" 2>"$tmp/check-config.log" || rc=$?
+[[ "$rc" == 2 ]] || fail "--check-config of a bad config: exit status $rc (want 2)"
+grep -q jwtSecret "$tmp/check-config.log" || fail "--check-config: message does not name auth.jwtSecret"
+"$binary" --check-config --config "$tmp/config.json" 2>"$tmp/check-config.log" ||
+    fail "--check-config of a good config failed"
+: >"$tmp/check-config.log"
+unset WEBPODS_JWT_SECRET WEBPODS_SESSION_SECRET
+echo "PASS bad config exits 2; --check-config (ExecReload) refuses it with 2, accepts a good one"
 
 # --- 3. fd 0 as spawn-fcgi passes it -----------------------------------------------------------------
 WEBPODS_JWT_SECRET=systemd-check-jwt-secret-0123456789abcdef \
@@ -296,10 +333,10 @@ WEBPODS_SESSION_SECRET=systemd-check-session-secret-0123456789 \
 supervisor=$!
 started+=("$supervisor")
 fcgi wait "$tmp/fcgi0.sock" 10 || fail "spawn-fcgi: no FastCGI answer within 10 s"
-check_health "$tmp/fcgi0.sock" "spawn-fcgi"
+check_health "$tmp/fcgi0.sock" "spawn-fcgi" 200
 kill -TERM "$supervisor"
 wait_exit "$supervisor"
 rc=$exit_status
 [[ "$rc" == 0 ]] || fail "spawn-fcgi: SIGTERM exit status $rc (want 0 within 10 s)"
 forget "$supervisor"
-echo "PASS spawn-fcgi: fd 0 socket answers Status: 503 unhealthy; SIGTERM exits 0"
+echo "PASS spawn-fcgi: fd 0 socket answers Status: 200 healthy; SIGTERM exits 0"

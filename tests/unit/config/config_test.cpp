@@ -392,6 +392,20 @@ BOOST_AUTO_TEST_CASE(database_timeouts_default_and_replicas_are_checked) {
                "database.replicas[0].lag: unknown key");
 }
 
+BOOST_AUTO_TEST_CASE(metrics_allow_defaults_to_loopback_and_takes_addresses_only) {
+    const std::vector<std::string> loopback{"127.0.0.1", "::1"};
+    BOOST_TEST(parse(kMinimal).metrics_allow == loopback);
+    const std::vector<std::string> given{"10.0.0.5", "2001:db8::7"};
+    BOOST_TEST(parse(with(R"("metrics": {"allow": ["10.0.0.5", "2001:db8::7"]})")).metrics_allow ==
+               given);
+    BOOST_TEST(parse(with(R"("metrics": {"allow": []})")).metrics_allow.empty());
+    BOOST_TEST(error_of(with(R"("metrics": {"allow": ["10.0.0.0/8"]})")) ==
+               "metrics.allow[0]: expected an IPv4 or IPv6 address");
+    BOOST_TEST(error_of(with(R"("metrics": {"allow": [1]})")) ==
+               "metrics.allow[0]: expected a string");
+    BOOST_TEST(error_of(with(R"("metrics": {"deny": []})")) == "metrics.deny: unknown key");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 }  // namespace webpods::config
