@@ -227,7 +227,7 @@ void count_worker_restart() {
     }
 }
 
-void count_request(Route route, int status, std::chrono::microseconds duration) {
+void count_request(Route route, int status, std::chrono::microseconds duration, Replay replay) {
     if (segment == nullptr) {
         return;
     }
@@ -242,7 +242,7 @@ void count_request(Route route, int status, std::chrono::microseconds duration) 
     add(segment->duration_buckets[route_index][bucket]);
     add(segment->duration_sum_microseconds[route_index], static_cast<std::uint64_t>(microseconds));
     if (route == Route::kAppend) {
-        if (status == 201) {
+        if (status == 201 && replay == Replay::kNone) {
             add(segment->appends);
         } else if (status == 409 || status == 412 || status == 422) {
             add(segment->append_conflicts);
@@ -341,7 +341,9 @@ std::string render(std::string_view version) {
             "webpods_http_request_duration_seconds_count", label("route", name), cumulative);
     }
 
-    text.family("webpods_appends_total", "counter", "Records appended (answered 201).");
+    text.family("webpods_appends_total",
+                "counter",
+                "Records stored by appends (201, idempotent replays not counted).");
     text.sample("webpods_appends_total", "", from.appends.load());
     text.family(
         "webpods_append_conflicts_total", "counter", "Appends refused with 409, 412 or 422.");

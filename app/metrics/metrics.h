@@ -53,10 +53,14 @@ void set_workers(int count);
 void count_worker_restart();
 
 // One answered request: its route, status and time from accept to the answer's hand-over.
-// An append (route kAppend) answered 201 counts in webpods_appends_total (an idempotent replay,
-// which stores nothing, too), one refused with
-// 409, 412 or 422 in webpods_append_conflicts_total.
-void count_request(Route route, int status, std::chrono::microseconds duration);
+// An append (route kAppend) answered 201 counts in webpods_appends_total unless it was an
+// idempotent replay (Replay::kReplayed: nothing was stored); one refused with 409, 412 or 422
+// in webpods_append_conflicts_total.
+enum class Replay { kNone, kReplayed };
+void count_request(Route route,
+                   int status,
+                   std::chrono::microseconds duration,
+                   Replay replay = Replay::kNone);
 // A request refused with 429 by the service's rate limit; action is SPEC §5's name ("write",
 // "read", "pod_create", "stream_create", "login"); another name is not counted.
 void count_rate_limited(std::string_view action);

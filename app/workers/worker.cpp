@@ -6,6 +6,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -108,7 +109,14 @@ void account(const Handled& handled,
     const auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(
         std::chrono::steady_clock::now() - accepted);
     const int status = handled.response.status;
-    metrics::count_request(handled.route, status, elapsed);
+    const auto& headers = handled.response.headers;
+    const bool replayed = std::any_of(headers.begin(), headers.end(), [](const auto& header) {
+        return header.first == "Idempotent-Replayed";
+    });
+    metrics::count_request(handled.route,
+                           status,
+                           elapsed,
+                           replayed ? metrics::Replay::kReplayed : metrics::Replay::kNone);
     if (status >= 500 || elapsed >= kSlowRequest) {
         RequestFields fields;
         fields.request_id = request_id;

@@ -160,6 +160,20 @@ class MetricsTest(unittest.TestCase):
         self.assertEqual(value(after, "webpods_appends_total")
                          - value(before, "webpods_appends_total"), 0)
 
+    def test_an_idempotent_replay_is_no_new_append(self):
+        pod, user = harness.new_pod("metrics"), harness.new_user("metrics")
+        key = {"Idempotency-Key": "metrics-replay-1"}
+        self.assertEqual(harness.write(pod, "log", "a", user, headers=key).status, 201)
+        _, before = scrape()
+        replay = harness.write(pod, "log", "a", user, headers=key)
+        self.assertEqual(replay.headers.get("idempotent-replayed"), "true", replay)
+        _, after = scrape()
+        self.assertEqual(value(after, "webpods_appends_total"),
+                         value(before, "webpods_appends_total"))
+        self.assertEqual(value(after, "webpods_http_requests_total", route="append", status="201")
+                         - value(before, "webpods_http_requests_total", route="append",
+                                 status="201"), 1)
+
     def test_histogram_is_consistent(self):
         for _ in range(5):
             request("GET", "/health")
